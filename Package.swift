@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SpikeSAE",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "spikesae", targets: ["spikesae"]),
+        .library(name: "LFADS", targets: ["LFADS"]),
+        .library(name: "Store", targets: ["Store"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+        // Numerics, model, loss and its gradients; no MPI or HDF5 here.
+        .target(name: "LFADS", dependencies: ["CBLAS"]),
+        // Named arrays and attributes in HDF5 files.
+        .target(name: "Store", dependencies: ["CHDF5"]),
+        .executableTarget(
+            name: "spikesae",
+            dependencies: [
+                "LFADS", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+    ]
+)

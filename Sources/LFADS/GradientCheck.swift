@@ -1,0 +1,111 @@
+import Foundation
+
+/// Per-tensor outcome of a finite-difference check.
+public struct TensorCheck: Sendable {
+    public let name: String
+    public let count: Int
+    public let maxAbsError: Double
+    /// max |analytic − numeric| / max(|numeric|, 1e−6·…) over the tensor's scalars.
+    public let maxRelError: Double
+    public let worstIndex: Int
+    public let failures: Int
+    public var passed: Bool { failures == 0 }
+}
+
+public struct GradientCheckReport: Sendable {
+    public let tensors: [TensorCheck]
+    public let scalars: Int
+    /// Fraction of generator states sitting in the clip.
+    public let clippedFraction: Double
+    public var passed: Bool { tensors.allSatisfy(\.passed) }
+}
+
+/// Whole-loss finite-difference check in Double (lfads-model.md §12).
+public enum GradientCheck {
+    /// The tiny model of §12: every loss term on, the clip biting for part of the generator units.
+    public static func tinyHyperparameters() -> Hyperparameters {
+        var hp = Hyperparameters()
+        hp.dataDim = 3; hp.seqLen = 5
+        hp.icEncDim = 3; hp.ciEncDim = 3; hp.conDim = 3; hp.coDim = 2
+        hp.icDim = 2; hp.genDim = 4; hp.facDim = 3; hp.ciLag = 1
+        hp.cellClip = 0.6
+        hp.dropoutRate = 0.3; hp.cdRate = 0.4; hp.svRate = 0.25
+        hp.klIcScale = 0.3; hp.klCoScale = 0.2
+        hp.l2GenScale = 0.5; hp.l2ConScale = 0.7; hp.l2IcEncScale = 0.11; hp.l2CiEncScale = 0.13
+        return hp
+    }
+
+    /// A deterministic problem: perturbed parameters, Poisson(1.5) counts, one drawn noise bundle.
+    public static func problem(_ hp: Hyperparameters, batch B: Int = 4, seed: UInt64 = 7,
+                               genRecurrentGain: Double = 4)
+        -> (model: LFADSModel<Double>, params: [Double], x: [Double], noise: NoiseBundle<Double>) {
+        let model = LFADSModel<Double>(hp: hp, batch: B)
+        var p = Initialization.parameters(hp, seed: seed, as: Double.self)
+        var r = keyedStream(seed: seed, .testData, 1)
+        for i in p.indices { p[i] += 0.3 * r.normal() }
+        let wh = model.layout["gen.W_h"]
+        for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
+        let x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in Double(r.poisson(1.5)) }
+        let noise = NoiseBundle<Double>(model.dims)
+        let sv: [[Double]]? = hp.svRate > 0
+            ? (0..<B).map { sampleValidationMask(hp, split: 0, trialIndex: $0) } : nil
+        noise.draw(hp, trials: Array(0..<B), epoch: 3, step: 1, kind: .training, svMasks: sv)
+        return (model, p, x, noise)
+    }
+
+    /// Central differences (step h) on the CD surrogate L_s against the analytic gradient of L.
+    /// Passes where |analytic − numeric| ≤ 1e−6 + 1e−4·|numeric| for every scalar.
+    public static func run(_ hp: Hyperparameters = tinyHyperparameters(), mutation: BackwardMutation = .none,
+                           weights: LossWeights = .full, step h: Double = 1e-6, seed: UInt64 = 7) -> GradientCheckReport {
+        let (model, p0, x, noise) = problem(hp, seed: seed)
+        model.mutation = mutation
+        var params = p0
+        var analytic = [Double](repeating: 0, count: params.count)
+        var options = PassOptions()
+        x.withUnsafeBufferPointer { xp in
+            params.withUnsafeBufferPointer { pp in
+                _ = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options)
+                analytic.withUnsafeMutableBufferPointer { g in
+                    model.backward(params: pp.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!,
+                                   noise: noise, weights: weights, options: options)
+                }
+            }
+        }
+        let clipped = clippedFraction(model, clip: hp.cellClip)
+        options.cdSurrogate = true
+        func loss() -> Double {
+            x.withUnsafeBufferPointer { xp in
+                params.withUnsafeBufferPointer { pp in
+                    model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options).total
+                }
+            }
+        }
+        var checks: [TensorCheck] = []
+        for e in model.layout.entries {
+            var maxAbs = 0.0, maxRel = 0.0, worst = 0, failures = 0
+            for k in 0..<e.count {
+                let i = e.offset + k
+                let saved = params[i]
+                params[i] = saved + h; let lp = loss()
+                params[i] = saved - h; let lm = loss()
+                params[i] = saved
+                let numeric = (lp - lm) / (2 * h)
+                let err = abs(analytic[i] - numeric)
+                let rel = err / max(abs(numeric), 1e-6)
+                if err > 1e-6 + 1e-4 * abs(numeric) || !analytic[i].isFinite { failures += 1 }
+                if rel > maxRel { maxRel = rel; worst = k }
+                maxAbs = max(maxAbs, err)
+            }
+            checks.append(TensorCheck(name: e.name, count: e.count, maxAbsError: maxAbs, maxRelError: maxRel,
+                                      worstIndex: worst, failures: failures))
+        }
+        return GradientCheckReport(tensors: checks, scalars: model.layout.count, clippedFraction: clipped)
+    }
+
+    static func clippedFraction(_ m: LFADSModel<Double>, clip: Double) -> Double {
+        let n = m.dims.T * m.dims.B * m.dims.Hg
+        var c = 0
+        for i in 0..<n where abs(m.gen.v.p[i]) > clip { c += 1 }
+        return Double(c) / Double(max(n, 1))
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// Stirling's log x! as in `poisson_nll_loss(full=True)`: 0 for x ≤ 1 (lfads-model.md §5).
+@inlinable public func stirlingLogFactorial(_ x: Double) -> Double {
+    x > 1 ? x * Foundation.log(x) - x + 0.5 * Foundation.log(2 * Double.pi * x) : 0
+}
+
+/// Poisson NLL of count x under log-rate λ, Stirling term included.
+@inlinable public func poissonNLL(count x: Double, logRate lam: Double) -> Double {
+    Foundation.exp(lam) - x * lam + stirlingLogFactorial(x)
+}
+
+/// The AR(1) prior of one controller-output channel from its trainable parameters (§4).
+public struct AR1Prior: Sendable {
+    public let tau: Double, alpha: Double, nu: Double, stationaryVariance: Double
+    public init(logTau: Double, logNvar: Double) {
+        tau = Foundation.exp(logTau)
+        alpha = Foundation.exp(-1 / tau)
+        nu = Foundation.exp(logNvar)
+        stationaryVariance = nu / (1 - alpha * alpha)
+    }
+
+    /// −log p(z′) of one sequence.
+    public func negativeLogDensity(_ z: [Double]) -> Double {
+        let ln2pi = Foundation.log(2 * Double.pi)
+        var s = 0.5 * (ln2pi + Foundation.log(stationaryVariance) + z[0] * z[0] / stationaryVariance)
+        for t in 1..<max(z.count, 1) where z.count > 1 {
+            let delta = z[t] - alpha * z[t - 1]
+            s += 0.5 * (ln2pi + Foundation.log(nu) + delta * delta / nu)
+        }
+        return s
+    }
+}
+
+/// KL ramp weight of epoch e (0-based): clip((e − start + 1)/(increase + 1), 0, 1).
+public func rampWeight(epoch e: Int, start: Int, increase: Int) -> Double {
+    min(max(Double(e - start + 1) / Double(increase + 1), 0), 1)
+}
+
+extension Hyperparameters {
+    public func lossWeights(epoch e: Int) -> LossWeights {
+        LossWeights(kl: rampWeight(epoch: e, start: klStartEpoch, increase: klIncreaseEpoch),
+                    l2: rampWeight(epoch: e, start: l2StartEpoch, increase: l2IncreaseEpoch))
+    }
+    /// The first epoch at which both ramps are complete.
+    public var rampsEndEpoch: Int { max(klStartEpoch + klIncreaseEpoch, l2StartEpoch + l2IncreaseEpoch) }
+}
+
+extension LFADSModel {
+    /// All loss terms from the forward caches (§5–7), accumulated in Double.
+    func lossTerms(_ P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
+                   weights: LossWeights, options: PassOptions) -> LossTerms {
+        let d = dims
+        let nB = Double(options.normTrials ?? d.B)
+        let elems = nB * Double(d.T * d.N)
+        let kSv = 1 - hp.svRate
+        var rec = 0.0, sv = 0.0
+        for i in 0..<(d.T * d.B * d.N) {
+            let xi = Double(x[i]), m = Double(noise.svMask.p[i])
+            var lam = Double(logRates.p[i])
+            var gate = 1.0
+            if options.cdSurrogate { gate = Double(noise.cdGrad.p[i]); lam *= gate }
+            let l = poissonNLL(count: xi, logRate: lam) * gate
+            rec += m * l
+            sv += (1 - m) * l
+        }
+        var terms = LossTerms()
+        terms.recon = rec / (elems * kSv)
+        if hp.svRate > 0 { terms.svNll = sv / (elems * hp.svRate) }
+        terms.klIc = klIc(P) / nB
+        if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
+        terms.l2 = l2Value(P)
+        terms.total = terms.recon + weights.l2 * terms.l2
+            + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
+        return terms
+    }
+
+    /// Σ over trials of the analytic KL(q(z_ic) ‖ p(z_ic)).
+    func klIc(_ P: UnsafePointer<T>) -> Double {
+        let vp = hp.icPriorVar, lnVp = Foundation.log(vp), D = dims.D
+        var s = 0.0
+        for b in 0..<dims.B {
+            for j in 0..<D {
+                let v = Double(icVar.p[b * D + j]), dm = Double(icMean.p[b * D + j]) - Double(P[off.icPriorMean + j])
+                s += 0.5 * (lnVp - Foundation.log(v) + v / vp + dm * dm / vp - 1)
+            }
+        }
+        return s
+    }
+
+    /// Σ over trials of the one-sample KL_co estimate; with gradScale, also writes its gradients
+    /// (times gradScale) into klCoDMean/klCoDLogvar and adds the prior parameters' into G.
+    @discardableResult
+    func klCo(_ P: UnsafePointer<T>, noise: NoiseBundle<T>, gradScale: Double?,
+              grads G: UnsafeMutablePointer<T>? = nil) -> Double {
+        let d = dims, U = d.U, B = d.B, TT = d.T
+        let ln2pi = Foundation.log(2 * Double.pi)
+        var total = 0.0
+        var zp = [Double](repeating: 0, count: TT), delta = [Double](repeating: 0, count: TT)
+        for k in 0..<U {
+            let prior = AR1Prior(logTau: Double(P[off.logTau + k]), logNvar: Double(P[off.logNvar + k]))
+            let a = prior.alpha, nu = prior.nu, Pv = prior.stationaryVariance
+            var dLogNvar = 0.0, dAlpha = 0.0
+            for b in 0..<B {
+                var logQ = 0.0
+                for t in 0..<TT {
+                    let i = (t * B + b) * U + k
+                    let lv = Double(coLogvar.p[i]), e = Double(noise.epsKl.p[i])
+                    zp[t] = Double(coMean.p[i]) + Foundation.exp(lv / 2) * e
+                    logQ += -0.5 * (ln2pi + lv + e * e)
+                }
+                var negLogP = 0.5 * (ln2pi + Foundation.log(Pv) + zp[0] * zp[0] / Pv)
+                for t in 1..<max(TT, 1) where TT > 1 {
+                    delta[t] = zp[t] - a * zp[t - 1]
+                    negLogP += 0.5 * (ln2pi + Foundation.log(nu) + delta[t] * delta[t] / nu)
+                }
+                total += logQ + negLogP
+                guard let w = gradScale else { continue }
+                for t in 0..<TT {
+                    var g: Double
+                    if t == 0 { g = zp[0] / Pv - (TT > 1 ? a * delta[1] / nu : 0) }
+                    else if t < TT - 1 { g = (delta[t] - a * delta[t + 1]) / nu }
+                    else { g = delta[t] / nu }
+                    let i = (t * B + b) * U + k
+                    let lv = Double(coLogvar.p[i]), e = Double(noise.epsKl.p[i])
+                    klCoDMean.p[i] = T(w * g)
+                    klCoDLogvar.p[i] = T(w * (-0.5 + 0.5 * g * Foundation.exp(lv / 2) * e))
+                }
+                dLogNvar += 0.5 * (1 - zp[0] * zp[0] / Pv)
+                dAlpha += (1 - zp[0] * zp[0] / Pv) * a / (1 - a * a)
+                for t in 1..<max(TT, 1) where TT > 1 {
+                    dLogNvar += 0.5 * (1 - delta[t] * delta[t] / nu)
+                    dAlpha -= delta[t] * zp[t - 1] / nu
+                }
+            }
+            if let w = gradScale, let G {
+                G[off.logNvar + k] += T(w * dLogNvar)
+                G[off.logTau + k] += T(w * dAlpha * a / prior.tau)
+            }
+        }
+        return total
+    }
+
+    /// L2 of §5 including each kernel's s_k, without the ramp weight.
+    func l2Value(_ P: UnsafePointer<T>) -> Double {
+        var s = 0.0
+        for k in l2Kernels {
+            var ss = 0.0
+            for i in 0..<k.count { let w = Double(P[k.offset + i]); ss += w * w }
+            s += 0.5 * k.scale * ss
+        }
+        return s / l2Denominator
+    }
+}

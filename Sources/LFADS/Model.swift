@@ -1,0 +1,142 @@
+/// Ramp weights of one epoch (lfads-model.md §5).
+public struct LossWeights: Sendable, Equatable {
+    public var kl: Double, l2: Double
+    public init(kl: Double, l2: Double) { self.kl = kl; self.l2 = l2 }
+    public static let full = LossWeights(kl: 1, l2: 1)
+}
+
+/// Every loss term of one pass, unscaled; KL terms unweighted, L2 with each kernel's s_k (as in golden files).
+public struct LossTerms: Sendable, Equatable {
+    public var total = 0.0, recon = 0.0, klIc = 0.0, klCo = 0.0, l2 = 0.0
+    /// NLL_sv over the SV-held-out elements; NaN when SV is off.
+    public var svNll = Double.nan
+    public init() {}
+}
+
+public enum LatentMode: Sendable { case sample, posteriorMean }
+
+/// How one pass normalises and what it computes.
+public struct PassOptions: Sendable {
+    public var latents: LatentMode = .sample
+    /// Trials in the normaliser: the global batch, summed over a model group's ranks. Nil = this batch.
+    public var normTrials: Int? = nil
+    /// Whether this pass adds the parameter-only L2 gradient (exactly one rank of a group does).
+    public var includeParameterTerms = true
+    /// Compute the CD surrogate L_s (§6) as `total` instead of L: for finite differences only.
+    public var cdSurrogate = false
+    public init() {}
+}
+
+/// The LFADS sequential autoencoder with CD and SV: forward, loss and hand-written backward
+/// (lfads-model.md §2–7), over one flat parameter buffer. Holds its workspaces for one batch size.
+public final class LFADSModel<T: Scalar> {
+    public let hp: Hyperparameters
+    public let layout: ParameterLayout
+    public let dims: Dims
+    public var mutation: BackwardMutation = .none
+
+    let icFwdP: GRUParams, icBwdP: GRUParams, genP: GRUParams
+    let ciFwdP: GRUParams?, ciBwdP: GRUParams?, conP: GRUParams?
+    let off: Offsets
+
+    // Forward caches, time-major.
+    let xIn: Buffer<T>                         // [T,B,N] encoder input x̃
+    let encA: Buffer<T>                        // [T,B,3·max(E)] input projections, reused per encoder
+    let icFwd: GRURun<T>, icBwd: GRURun<T>
+    let ciFwd: GRURun<T>?, ciBwd: GRURun<T>?
+    let eIc: Buffer<T>                         // [B,2Eic] after d_ic
+    let icMean: Buffer<T>, icLogvar: Buffer<T>, icVar: Buffer<T>, z: Buffer<T>   // [B,D]
+    let gen: GRURun<T>                         // slot 0 = g0
+    let con: GRURun<T>?
+    let ci: Buffer<T>                          // [T,B,2Eci]
+    let conA: Buffer<T>                        // [T,B,3Hc]
+    let phiPrev: Buffer<T>                     // [T,B,F] φ_{t−1} ⊙ d_φ,t
+    let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
+    let genA: Buffer<T>                        // [B,3Hg]
+    let gDropped: Buffer<T>                    // [T,B,Hg] g_t ⊙ d_g,t
+    let g0Dropped: Buffer<T>                   // [B,Hg]
+    let phiInit: Buffer<T>                     // [B,F] φ_{−1}
+    let phi: Buffer<T>                         // [T,B,F]
+    let logRates: Buffer<T>                    // [T,B,N]
+    let facNorm: Buffer<T>                     // [F] column norms of fac.W
+    let facW: Buffer<T>                        // [Hg,F] W̃
+
+    // Backward workspaces.
+    let dLogRates: Buffer<T>, dPhi: Buffer<T>, dPhiInit: Buffer<T>
+    let dg: Buffer<T>, ds: Buffer<T>, dTmp: Buffer<T>
+    let dCoMean: Buffer<T>, dCoLogvar: Buffer<T>, klCoDMean: Buffer<T>, klCoDLogvar: Buffer<T>
+    let dCi: Buffer<T>, dFacW: Buffer<T>
+    let dEnc: Buffer<T>                        // [T,B,max E] gradient on one encoder's outputs
+    let dEncCi: Buffer<T>                      // [T,B,Eci] second CI direction
+    let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
+
+    public init(hp: Hyperparameters, batch B: Int) {
+        self.hp = hp
+        layout = ParameterLayout(hp)
+        let d = Dims(hp, batch: B)
+        dims = d
+        icFwdP = GRUParams(layout, "ic_enc_fwd"); icBwdP = GRUParams(layout, "ic_enc_bwd")
+        genP = GRUParams(layout, "gen")
+        if d.hasController {
+            ciFwdP = GRUParams(layout, "ci_enc_fwd"); ciBwdP = GRUParams(layout, "ci_enc_bwd")
+            conP = GRUParams(layout, "con")
+        } else { ciFwdP = nil; ciBwdP = nil; conP = nil }
+        off = Offsets(layout)
+
+        let TB = d.T * B, maxE = max(d.Eic, d.Eci)
+        xIn = Buffer(TB * d.N); encA = Buffer(TB * 3 * maxE)
+        icFwd = GRURun(T: d.T, B: B, H: d.Eic, reverse: false)
+        icBwd = GRURun(T: d.T, B: B, H: d.Eic, reverse: true)
+        ciFwd = d.hasController ? GRURun(T: d.T, B: B, H: d.Eci, reverse: false) : nil
+        ciBwd = d.hasController ? GRURun(T: d.T, B: B, H: d.Eci, reverse: true) : nil
+        eIc = Buffer(B * 2 * d.Eic)
+        icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
+        gen = GRURun(T: d.T, B: B, H: d.Hg, reverse: false)
+        con = d.hasController ? GRURun(T: d.T, B: B, H: d.Hc, reverse: false) : nil
+        ci = Buffer(TB * 2 * d.Eci); conA = Buffer(TB * 3 * d.Hc); phiPrev = Buffer(TB * d.F)
+        coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
+        genA = Buffer(B * 3 * d.Hg); gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
+        phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * d.N)
+        facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F)
+
+        dLogRates = Buffer(TB * d.N); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
+        dg = Buffer(B * d.Hg); ds = Buffer(B * max(d.Hc, 1)); dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
+        dCoMean = Buffer(TB * d.U); dCoLogvar = Buffer(TB * d.U)
+        klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U)
+        dCi = Buffer(TB * 2 * d.Eci); dFacW = Buffer(d.Hg * d.F)
+        dEnc = Buffer(TB * maxE); dEncCi = Buffer(TB * d.Eci)
+        dIcMean = Buffer(B * d.D); dIcLogvar = Buffer(B * d.D); dEIc = Buffer(B * 2 * d.Eic); dZ = Buffer(B * d.D)
+    }
+
+    /// Offsets of the non-GRU tensors.
+    struct Offsets {
+        let icPostWMean, icPostWLogvar, icPostBMean, icPostBLogvar, icPriorMean: Int
+        let g0W, g0B: Int
+        let coWMean, coWLogvar, coBMean, coBLogvar, logTau, logNvar: Int
+        let facW, readoutW, readoutB: Int
+
+        init(_ l: ParameterLayout) {
+            func o(_ n: String) -> Int { l.contains(n) ? l[n].offset : -1 }
+            icPostWMean = o("ic_post.W_mean"); icPostWLogvar = o("ic_post.W_logvar")
+            icPostBMean = o("ic_post.b_mean"); icPostBLogvar = o("ic_post.b_logvar")
+            icPriorMean = o("ic_prior.mean"); g0W = o("ic_to_g0.W"); g0B = o("ic_to_g0.b")
+            coWMean = o("co_post.W_mean"); coWLogvar = o("co_post.W_logvar")
+            coBMean = o("co_post.b_mean"); coBLogvar = o("co_post.b_logvar")
+            logTau = o("co_prior.log_tau"); logNvar = o("co_prior.log_nvar")
+            facW = o("fac.W"); readoutW = o("readout.W"); readoutB = o("readout.b")
+        }
+    }
+
+    /// The kernels that carry an L2 penalty with their scales (§5).
+    var l2Kernels: [(offset: Int, count: Int, scale: Double)] {
+        var k: [(String, Double)] = [("gen.W_h", hp.l2GenScale), ("ic_enc_fwd.W_h", hp.l2IcEncScale),
+                                     ("ic_enc_bwd.W_h", hp.l2IcEncScale)]
+        if dims.hasController {
+            k += [("con.W_h", hp.l2ConScale), ("ci_enc_fwd.W_h", hp.l2CiEncScale), ("ci_enc_bwd.W_h", hp.l2CiEncScale)]
+        }
+        return k.filter { $0.1 > 0 }.map { (layout[$0.0].offset, layout[$0.0].count, $0.1) }
+    }
+
+    /// Σ numel of the penalised kernels, + 1e−8 (LT's normalisation).
+    var l2Denominator: Double { Double(l2Kernels.reduce(0) { $0 + $1.count }) + 1e-8 }
+}
