@@ -21,14 +21,16 @@ let package = Package(
         .target(name: "LFADS", dependencies: ["CBLAS"]),
         // Named arrays and attributes in HDF5 files.
         .target(name: "Store", dependencies: ["CHDF5"]),
+        // Parameter files, datasets and outputs: the model's types in HDF5.
+        .target(name: "ModelIO", dependencies: ["LFADS", "Store"]),
         .executableTarget(
             name: "spikesae",
             dependencies: [
-                "LFADS", "Store",
+                "LFADS", "Store", "ModelIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
-        .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
     ]
 )
