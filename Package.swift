@@ -21,16 +21,23 @@ let package = Package(
         .target(name: "LFADS", dependencies: ["CBLAS"]),
         // Named arrays and attributes in HDF5 files.
         .target(name: "Store", dependencies: ["CHDF5"]),
+        // Adam, schedules, the epoch loop, posterior sampling and metrics; no I/O.
+        .target(name: "Training", dependencies: ["LFADS"]),
+        // YAML run configs and --set overrides.
+        .target(name: "Config", dependencies: ["LFADS", .product(name: "Yams", package: "Yams")]),
         // Parameter files, datasets and outputs: the model's types in HDF5.
         .target(name: "ModelIO", dependencies: ["LFADS", "Store"]),
+        // What the commands do: runs, outputs, checkpoints; the CLI only parses arguments.
+        .target(name: "App", dependencies: ["LFADS", "Store", "ModelIO", "Training", "Config"]),
         .executableTarget(
             name: "spikesae",
             dependencies: [
-                "LFADS", "Store", "ModelIO",
+                "LFADS", "Store", "ModelIO", "Training", "Config", "App",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
     ]
 )

@@ -1,6 +1,7 @@
 extension LFADSModel {
     /// Adds scale·∇L into G, using the caches of the last `forward` with the same arguments.
     /// The reconstruction gradient carries the CD stop-gradient (§6); noise must be in sample mode.
+    @_specialize(exported: true, where T == Float)
     public func backward(params P: UnsafePointer<T>, grads G: UnsafeMutablePointer<T>, x: UnsafePointer<T>,
                          noise: NoiseBundle<T>, weights: LossWeights, options: PassOptions = PassOptions(),
                          scale: Double = 1) {

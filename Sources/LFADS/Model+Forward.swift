@@ -1,6 +1,7 @@
 extension LFADSModel {
     /// Runs the model and the loss on x [T,B,N] (time-major counts) with the given noise.
     /// Leaves every cache backward needs; returns the loss terms.
+    @_specialize(exported: true, where T == Float)
     public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
                         weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
         let d = dims

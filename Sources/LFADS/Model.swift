@@ -45,19 +45,19 @@ public final class LFADSModel<T: Scalar> {
     let icFwd: GRURun<T>, icBwd: GRURun<T>
     let ciFwd: GRURun<T>?, ciBwd: GRURun<T>?
     let eIc: Buffer<T>                         // [B,2Eic] after d_ic
-    let icMean: Buffer<T>, icLogvar: Buffer<T>, icVar: Buffer<T>, z: Buffer<T>   // [B,D]
+    public let icMean: Buffer<T>, icLogvar: Buffer<T>, icVar: Buffer<T>, z: Buffer<T>   // [B,D]
     let gen: GRURun<T>                         // slot 0 = g0
     let con: GRURun<T>?
     let ci: Buffer<T>                          // [T,B,2Eci]
     let conA: Buffer<T>                        // [T,B,3Hc]
     let phiPrev: Buffer<T>                     // [T,B,F] φ_{t−1} ⊙ d_φ,t
-    let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
+    public let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
     let genA: Buffer<T>                        // [B,3Hg]
     let gDropped: Buffer<T>                    // [T,B,Hg] g_t ⊙ d_g,t
     let g0Dropped: Buffer<T>                   // [B,Hg]
     let phiInit: Buffer<T>                     // [B,F] φ_{−1}
-    let phi: Buffer<T>                         // [T,B,F]
-    let logRates: Buffer<T>                    // [T,B,N]
+    public let phi: Buffer<T>                         // [T,B,F]
+    public let logRates: Buffer<T>                    // [T,B,N]
     let facNorm: Buffer<T>                     // [F] column norms of fac.W
     let facW: Buffer<T>                        // [Hg,F] W̃
 
@@ -126,6 +126,9 @@ public final class LFADSModel<T: Scalar> {
             facW = o("fac.W"); readoutW = o("readout.W"); readoutB = o("readout.b")
         }
     }
+
+    /// The undropped, clipped generator states g_t of the last pass, [T,B,Hg].
+    public var generatorStates: UnsafeMutablePointer<T> { gen.output(0) }
 
     /// The kernels that carry an L2 penalty with their scales (§5).
     var l2Kernels: [(offset: Int, count: Int, scale: Double)] {

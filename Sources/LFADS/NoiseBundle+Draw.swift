@@ -10,6 +10,7 @@ extension NoiseBundle {
     /// Draws the bundle of one pass from streams keyed by (seed, purpose, epoch, step, trial), so
     /// each trial's draws do not depend on its position in the batch or on the rank that runs it.
     /// svMasks holds each trial's [T,N] held-in mask (nil: SV off).
+    @_specialize(exported: true, where T == Float)
     public func draw(_ hp: Hyperparameters, trials: [Int], epoch: Int, step: Int, kind: PassKind,
                      svMasks: [[T]]? = nil) {
         let d = dims

@@ -1,0 +1,65 @@
+import Foundation
+import LFADS
+import Store
+import Training
+
+/// DIR/checkpoint.h5: everything `--resume` needs (parameters, Adam moments, schedule, history,
+/// LVE copy). Written atomically after every epoch, so a kill leaves the previous one intact.
+enum Checkpoint {
+    static func write(_ s: TrainerState, hp: Hyperparameters, to path: String) throws {
+        try H5File.writeAtomically(to: path) { f in
+            try f.write("params", shape: [s.params.count], floats: s.params)
+            try f.write("adam_m", shape: [s.adam.m.count], floats: s.adam.m)
+            try f.write("adam_v", shape: [s.adam.v.count], floats: s.adam.v)
+            if let b = s.bestParams { try f.write("best_params", shape: [b.count], floats: b) }
+            let cols = EpochRecord.columns.count
+            try f.write("history", shape: [s.history.count, cols], doubles: s.history.flatMap(\.values))
+            try f.write("plateau", shape: [s.plateau.count], doubles: s.plateau)
+            try f.setAttribute("history_columns", string: EpochRecord.columns.joined(separator: ","))
+            try f.setAttribute("hps", string: hp.jsonString())
+            try f.setAttribute("epoch", int64: Int64(s.epoch))
+            try f.setAttribute("lr", double: s.lr)
+            try f.setAttribute("adam_step", int64: Int64(s.adam.step))
+            try f.setAttribute("best_epoch", int64: Int64(s.bestEpoch))
+            try f.setAttribute("best_value", double: s.bestValue)
+            try f.setAttribute("elapsed_seconds", double: s.elapsedSeconds)
+            try f.setAttribute("stop_reason", string: s.stopReason?.rawValue ?? "")
+            try f.setAttribute("stop_detail", string: s.stopDetail)
+        }
+    }
+
+    static func read(_ path: String, hp: Hyperparameters) throws -> TrainerState {
+        let f = try H5File.open(path)
+        defer { try? f.close() }
+        let params = try f.readFloat("params").values
+        guard params.count == ParameterLayout(hp).count else {
+            throw RunError("\(path): checkpoint has \(params.count) parameters but the config's model has \(ParameterLayout(hp).count)")
+        }
+        var s = TrainerState(hp: hp, params: params)
+        s.adam.m = try f.readFloat("adam_m").values
+        s.adam.v = try f.readFloat("adam_v").values
+        s.adam.step = Int(try f.int64Attribute("adam_step") ?? 0)
+        if f.exists("best_params") { s.bestParams = try f.readFloat("best_params").values }
+        let (shape, h) = try f.readDouble("history")
+        let cols = EpochRecord.columns.count
+        if shape.count == 2 && shape[1] == cols {
+            s.history = (0..<shape[0]).map { EpochRecord(values: Array(h[($0 * cols)..<(($0 + 1) * cols)])) }
+        }
+        s.plateau = try f.readDouble("plateau").values
+        s.epoch = Int(try f.int64Attribute("epoch") ?? 0)
+        s.lr = try f.doubleAttribute("lr") ?? hp.lr
+        s.bestEpoch = Int(try f.int64Attribute("best_epoch") ?? -1)
+        s.bestValue = try f.doubleAttribute("best_value") ?? .infinity
+        s.elapsedSeconds = try f.doubleAttribute("elapsed_seconds") ?? 0
+        let reason = try f.stringAttribute("stop_reason") ?? ""
+        s.stopReason = StopReason(rawValue: reason)
+        s.stopDetail = try f.stringAttribute("stop_detail") ?? ""
+        return s
+    }
+}
+
+/// A user-facing error of a run: one line, no stack trace.
+public struct RunError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,54 @@
+import Config
+import Foundation
+import LFADS
+import ModelIO
+
+/// Turns a config's data section into a validated dataset.
+enum DataSourceLoader {
+    /// A synthetic source is generated into `synthPath` (kept beside the run's outputs, so `spikesae
+    /// eval` can read it later) and then read back through the same validation as any file.
+    static func load(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
+        switch source {
+        case nil:
+            throw RunError("no data: give --data FILE.h5, or a 'data' section (file: or synth:) in the config")
+        case .file(let path):
+            return try SpikeDataset.load(path: path)
+        case .synth(let system, let options):
+            let spec = try synthSpec(system: system, options: options)
+            if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath)) == nil {
+                try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
+            }
+            return try SpikeDataset.load(path: synthPath)
+        }
+    }
+
+    static func synthSpec(system: String, options: [String: HPValue]) throws -> SynthSpec {
+        guard let sys = SynthSystem(rawValue: system.replacingOccurrences(of: "-", with: "_")) else {
+            throw RunError("data.synth.system '\(system)' is not one of: \(SynthSystem.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var spec = SynthSpec(system: sys)
+        for (k, v) in options {
+            func int() throws -> Int {
+                switch v {
+                case .int(let i): return i
+                case .double(let d) where d == d.rounded(): return Int(d)
+                default: throw RunError("data.synth.\(k) must be an integer, got \(v)")
+                }
+            }
+            switch k {
+            case "seed": spec.seed = UInt64(max(try int(), 0))
+            case "neurons": spec.neurons = try int()
+            case "conditions": spec.conditions = try int()
+            case "trials_per_condition": spec.trialsPerCondition = try int()
+            case "bins": spec.bins = try int()
+            case "bin_ms": spec.binMs = try int()
+            case "valid_fraction":
+                guard case .double(let d) = v else { throw RunError("data.synth.valid_fraction must be a number, got \(v)") }
+                spec.validFraction = d
+            default: throw RunError("unknown key data.synth.\(k)")
+            }
+        }
+        try spec.validate()
+        return spec
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import LFADS
+import ModelIO
+import Store
+import Training
+
+/// The posterior of both splits, and the metrics derived from it.
+public struct InferredSplits {
+    public var train: PosteriorOutputs, valid: PosteriorOutputs
+    public var estimator: RateEstimator
+}
+
+enum Outputs {
+    static let version = "0.1.0"
+
+    static func infer(hp: Hyperparameters, params: [Float], data: TrainingData, estimator: RateEstimator) -> InferredSplits {
+        InferredSplits(train: inferPosterior(hp: hp, params: params, split: data.train, T: data.T, N: data.N, estimator: estimator),
+                       valid: inferPosterior(hp: hp, params: params, split: data.valid, T: data.T, N: data.N, estimator: estimator),
+                       estimator: estimator)
+    }
+
+    /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (data-and-metrics.md §4).
+    static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset) -> [String: Double] {
+        var m: [String: Double] = [:]
+        m["valid_nll"] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
+        m["train_nll"] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
+        m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
+        if d.heldoutNeurons > 0 {
+            m["valid_cobps"] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N,
+                                                    columns: (d.N - d.heldoutNeurons)..<d.N)
+        }
+        if let tt = d.trainTruth, let vt = d.validTruth {
+            let tr = Metrics.r2PerNeuron(truth: tt, pred: inf.train.rates, neurons: d.N)
+            let va = Metrics.r2PerNeuron(truth: vt, pred: inf.valid.rates, neurons: d.N)
+            let al = Metrics.r2PerNeuron(truth: tt + vt, pred: inf.train.rates + inf.valid.rates, neurons: d.N)
+            m["train_r2_per_neuron"] = tr.r2; m["valid_r2_per_neuron"] = va.r2; m["all_r2_per_neuron"] = al.r2
+            m["r2_excluded_neurons"] = Double(al.excluded)
+            m["train_r2_pooled"] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
+            m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
+            m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
+        }
+        return m
+    }
+
+    /// The output HDF5 of data-and-metrics.md §2, written atomically.
+    static func writeRates(_ inf: InferredSplits, hp: Hyperparameters, params: [Float], dataset d: SpikeDataset,
+                           to path: String, attributes: [String: String], metricsJSON: String) throws {
+        let prior = ParameterLayout(hp)["ic_prior.mean"]
+        let priorMean = Array(params[prior.offset..<(prior.offset + prior.count)])
+        let T = d.T, N = d.N, F = hp.facDim, Hg = hp.genDim, U = hp.coDim, D = hp.icDim
+        try H5File.writeAtomically(to: path) { f in
+            for (name, out, K, inds) in [("train", inf.train, d.trainCount, d.trainInds), ("valid", inf.valid, d.validCount, d.validInds)] {
+                try f.write("\(name)_rates", shape: [K, T, N], floats: out.rates, compress: true)
+                try f.write("\(name)_factors", shape: [K, T, F], floats: out.factors, compress: true)
+                try f.write("\(name)_gen_states", shape: [K, T, Hg], floats: out.genStates, compress: true)
+                if U > 0 { try f.write("\(name)_controller_outputs", shape: [K, T, U], floats: out.controllerOutputs, compress: true) }
+                try f.write("\(name)_ic_post_mean", shape: [K, D], floats: out.icPostMean)
+                try f.write("\(name)_ic_post_logvar", shape: [K, D], floats: out.icPostLogvar)
+                try f.write("\(name)_inds", shape: [K], int64s: inds.map(Int64.init))
+            }
+            try f.write("ic_prior_mean", shape: [D], floats: priorMean)
+            try f.write("ic_prior_logvar", shape: [D], floats: [Float](repeating: Float(Foundation.log(hp.icPriorVar)), count: D))
+            try f.setAttribute("format", string: "spikesae-output")
+            try f.setAttribute("format_version", int64: 1)
+            try f.setAttribute("units", string: "rates and factors averaged per bin; rates in expected spikes per bin")
+            try f.setAttribute("rate_estimator", string: inf.estimator.name)
+            if case .sampleAverage(let s) = inf.estimator { try f.setAttribute("posterior_samples", int64: Int64(s)) }
+            try f.setAttribute("sampling_seed", int64: Int64(hp.seed))
+            try f.setAttribute("hps_json", string: hp.jsonString())
+            try f.setAttribute("metrics_json", string: metricsJSON)
+            try f.setAttribute("data_path", string: d.path)
+            try f.setAttribute("data_content_sha256", string: d.dataContentSHA256())
+            try f.setAttribute("shapes", string: "train [\(d.trainCount), \(T), \(N)], valid [\(d.validCount), \(T), \(N)]")
+            if let b = d.binMs { try f.setAttribute("bin_ms", double: b) }
+            try f.setAttribute("software_version", string: "spikesae \(version)")
+            try f.setAttribute("created_utc", string: ISO8601DateFormatter().string(from: Date()))
+            for (k, v) in attributes { try f.setAttribute(k, string: v) }
+        }
+    }
+
+    /// JSON object with sorted keys; non-finite numbers become null.
+    static func json(_ values: [String: Any]) -> String {
+        let parts = values.keys.sorted().map { k -> String in
+            let v = values[k]!
+            let s: String
+            switch v {
+            case let d as Double: s = d.isFinite ? "\(d)" : "null"
+            case let i as Int: s = "\(i)"
+            case let str as String: s = "\"" + str.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            default: s = "\"\(v)\""
+            }
+            return "  \"\(k)\": \(s)"
+        }
+        return "{\n" + parts.joined(separator: ",\n") + "\n}\n"
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Training
+
+/// One line per epoch; on a terminal, a bar of epochs done is redrawn under it.
+final class Progress {
+    let maxEpochs: Int
+    let log: (String) -> Void
+    let tty = isatty(1) != 0
+
+    init(maxEpochs: Int, log: @escaping (String) -> Void) { self.maxEpochs = maxEpochs; self.log = log }
+
+    func epoch(_ r: EpochRecord, best: Int) {
+        var line = String(format: "epoch %4d  loss %.5f  recon %.5f  valid %.5f (smoothed %.5f)",
+                          r.epoch, r.trainTotal, r.trainRecon, r.validRecon, r.validReconSmoothed)
+        if !r.sampValidValid.isNaN { line += String(format: "  samp-valid %.5f", r.sampValidValidSmoothed) }
+        line += String(format: "  lr %.2e  kl/l2 w %.2f  %.0f trials/s", r.lr, r.klWeight, r.trialsPerSecond)
+        if best == r.epoch { line += "  *" }
+        if tty {
+            let width = 30, done = min(width, (r.epoch + 1) * width / max(maxEpochs, 1))
+            log("\r\u{1B}[K" + line)
+            print("[" + String(repeating: "#", count: done) + String(repeating: ".", count: width - done)
+                  + "] \(r.epoch + 1)/\(maxEpochs) epochs", terminator: "")
+            fflush(nil)
+        } else {
+            log(line)
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGUSR1 ask training to stop after the current epoch's checkpoint.
+enum StopSignal {
+    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
+    static var requested: Bool { flag != 0 }
+    static func install() {
+        for s in [SIGINT, SIGTERM, SIGUSR1] { signal(s) { _ in StopSignal.flag = 1 } }
+    }
+}
+
+enum History {
+    static func write(_ h: [EpochRecord], to path: String) throws {
+        var s = EpochRecord.columns.joined(separator: ",") + "\n"
+        for r in h {
+            s += r.values.enumerated().map { i, v in
+                i == 0 ? String(Int(v)) : (v.isNaN ? "" : String(format: "%.8g", v))
+            }.joined(separator: ",") + "\n"
+        }
+        try s.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

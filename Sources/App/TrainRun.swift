@@ -1,0 +1,139 @@
+import Config
+import Foundation
+import LFADS
+import ModelIO
+import Training
+
+/// What `spikesae train` was asked to do.
+public struct TrainOptions {
+    public var configPath: String?
+    public var dataPath: String?
+    public var outDir: String
+    public var overrides: [String] = []
+    public var resume = false
+    public var force = false
+    public init(outDir: String) { self.outDir = outDir }
+}
+
+/// Exit codes of `spikesae train` (documented in the README).
+public enum TrainExit: Int32 {
+    case ok = 0, failed = 1, diverged = 2, interrupted = 3
+}
+
+public enum TrainRun {
+    /// What a run writes into its directory; --force replaces exactly these.
+    static let outputFiles = ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json"]
+
+    /// Trains one model and writes DIR/{config.yaml, checkpoint.h5, history.csv, params.h5, rates.h5, metrics.json}.
+    public static func run(_ o: TrainOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
+        let dir = o.outDir
+        let fm = FileManager.default
+        var config: RunConfig
+        if o.resume {
+            let saved = dir + "/config.yaml"
+            guard fm.fileExists(atPath: saved), fm.fileExists(atPath: dir + "/checkpoint.h5") else {
+                throw RunError("cannot resume \(dir): no config.yaml and checkpoint.h5 there (was it started with `spikesae train --out \(dir)`?)")
+            }
+            config = try RunConfig.load(path: saved)
+        } else {
+            guard let path = o.configPath else { throw RunError("give --config FILE (or --resume DIR)") }
+            config = try RunConfig.load(path: path)
+            if let d = o.dataPath { config.data = .file(d) }
+            if fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
+                throw RunError("output directory \(dir) already exists and is not empty; use --resume \(dir) to continue it or --force to overwrite it")
+            }
+            for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) }
+        }
+        for s in o.overrides {
+            try config.apply(override: s)
+            log("override: \(config.overrides.last!)")
+        }
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dataset = try DataSourceLoader.load(config.data, synthPath: dir + "/data.h5")
+        for w in dataset.warnings { log("warning: \(w)") }
+        var hp = config.hps
+        hp.dataDim = dataset.N
+        hp.seqLen = dataset.T
+        do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
+        config.hps = hp
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        if !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+
+        let data = TrainingData(
+            train: SplitData(counts: dataset.trainCounts, trials: dataset.trainCount, inds: dataset.trainInds, splitID: 0),
+            valid: SplitData(counts: dataset.validCounts, trials: dataset.validCount, inds: dataset.validInds, splitID: 1),
+            T: dataset.T, N: dataset.N)
+        var state: TrainerState
+        if o.resume {
+            state = try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
+            log("resuming \(dir) at epoch \(state.epoch)")
+        } else {
+            state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
+        }
+        log("data: \(dataset.path): train \(dataset.trainCount), valid \(dataset.validCount) trials, T = \(dataset.T) bins, N = \(dataset.N) neurons")
+        log("model: \(ParameterLayout(hp).count) parameters; batch \(hp.batchSize), \(data.train.trials < hp.batchSize ? 1 : data.train.trials / hp.batchSize) steps/epoch, max \(hp.maxEpochs) epochs")
+
+        let trainer = Trainer(hp: hp, data: data)
+        let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
+        StopSignal.install()
+        try trainer.run(&state, shouldStop: { StopSignal.requested }) { s, rec in
+            try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
+            try History.write(s.history, to: dir + "/history.csv")
+            progress.epoch(rec, best: s.bestEpoch)
+        }
+        if state.stopReason == .interrupted {
+            log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
+            return .interrupted
+        }
+        return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
+    }
+
+    static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,
+                       data: TrainingData, dir: String, log: (String) -> Void) throws -> TrainExit {
+        let sel = state.selected
+        let status = state.stopReason == .diverged ? "diverged" : "completed"
+        var m: [String: Any] = [
+            "status": status, "stop_reason": state.stopReason?.rawValue ?? "", "stop_detail": state.stopDetail,
+            "epochs": state.history.count, "best_epoch": state.bestEpoch, "selected": sel.rule,
+            "seconds": state.elapsedSeconds,
+            "trials_per_second": state.history.isEmpty ? 0.0
+                : state.history.map(\.trialsPerSecond).reduce(0, +) / Double(state.history.count),
+            "best_valid_nll_smoothed": state.bestValue,
+        ]
+        if state.bestEpoch >= 0, state.bestEpoch < state.history.count, hp.svRate > 0 {
+            let r = state.history[state.bestEpoch]
+            m["samp_valid_nll_train_trials_smth_at_best"] = r.sampValidTrainSmoothed
+            m["samp_valid_nll_valid_trials_smth_at_best"] = r.sampValidValidSmoothed
+        }
+        guard sel.params.allSatisfy({ $0.isFinite }) else {
+            try Outputs.json(m).write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
+            log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
+            return .diverged
+        }
+        try ParameterFile.write(sel.params, hp: hp, to: dir + "/params.h5", selected: sel.rule, bestEpoch: sel.epoch)
+        let estimator: RateEstimator = config.rateEstimator == "mean" ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
+        log("inferring rates (\(estimator.name)\(config.rateEstimator == "mean" ? "" : ", \(hp.posteriorSamples) samples"))…")
+        let inf = Outputs.infer(hp: hp, params: sel.params, data: data, estimator: estimator)
+        for (k, v) in Outputs.metrics(inf, dataset: dataset) { m[k] = v }
+        let metricsJSON = Outputs.json(m)
+        try Outputs.writeRates(inf, hp: hp, params: sel.params, dataset: dataset, to: dir + "/rates.h5",
+                               attributes: ["selection_rule": sel.rule, "selected_epoch": "\(sel.epoch)",
+                                            "stop_reason": state.stopReason?.rawValue ?? "",
+                                            "epochs_run": "\(state.history.count)"],
+                               metricsJSON: metricsJSON)
+        try metricsJSON.write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
+        log(summary(m))
+        log("wrote \(dir)/params.h5, rates.h5, metrics.json, history.csv")
+        return status == "diverged" ? .diverged : .ok
+    }
+
+    static func summary(_ m: [String: Any]) -> String {
+        func f(_ k: String) -> String { (m[k] as? Double).map { String(format: "%.4f", $0) } ?? "n/a" }
+        var s = "done: \(m["status"]!) (\(m["stop_reason"]!)), \(m["epochs"]!) epochs, best epoch \(m["best_epoch"]!), "
+            + "valid NLL \(f("valid_nll")), bits/spike \(f("valid_bits_per_spike"))"
+        if m["valid_r2_per_neuron"] != nil {
+            s += "\n  R² per neuron / pooled: train \(f("train_r2_per_neuron")) / \(f("train_r2_pooled")), valid \(f("valid_r2_per_neuron")) / \(f("valid_r2_pooled"))"
+        }
+        return s
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import LFADS
+
+/// Metrics of rates against data and truth (data-and-metrics.md §4), in Float64.
+public enum Metrics {
+    /// Mean Poisson NLL per element (Stirling term included) of counts under rates (spikes/bin).
+    public static func poissonNLL(counts: [Float], rates: [Float]) -> Double {
+        var s = 0.0
+        for i in counts.indices {
+            let lam = max(Double(rates[i]), 1e-9)
+            s += LFADS.poissonNLL(count: Double(counts[i]), logRate: Foundation.log(lam))
+        }
+        return s / Double(max(counts.count, 1))
+    }
+
+    /// Per-neuron coefficient of determination averaged over neurons, over samples [K·T, N];
+    /// neurons whose truth has zero variance are excluded and counted.
+    public static func r2PerNeuron(truth: [Double], pred: [Float], neurons N: Int) -> (r2: Double, excluded: Int) {
+        let rows = truth.count / N
+        var total = 0.0, used = 0, excluded = 0
+        for n in 0..<N {
+            var mean = 0.0
+            for r in 0..<rows { mean += truth[r * N + n] }
+            mean /= Double(rows)
+            var ssRes = 0.0, ssTot = 0.0
+            for r in 0..<rows {
+                let y = truth[r * N + n], p = Double(pred[r * N + n])
+                ssRes += (y - p) * (y - p); ssTot += (y - mean) * (y - mean)
+            }
+            if ssTot == 0 { excluded += 1; continue }
+            total += 1 - ssRes / ssTot; used += 1
+        }
+        return (used > 0 ? total / Double(used) : .nan, excluded)
+    }
+
+    /// Squared Pearson correlation of the flattened truth and prediction.
+    public static func r2Pooled(truth: [Double], pred: [Float]) -> Double {
+        let n = Double(truth.count)
+        var my = 0.0, mp = 0.0
+        for i in truth.indices { my += truth[i]; mp += Double(pred[i]) }
+        my /= n; mp /= n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for i in truth.indices {
+            let a = truth[i] - my, b = Double(pred[i]) - mp
+            sxy += a * b; sxx += a * a; syy += b * b
+        }
+        return sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : .nan
+    }
+
+    /// Bits per spike against a per-neuron mean-count null over the same elements; [K·T, N] layout.
+    /// Restrict to neuron columns `neurons` (e.g. the held-out ones for co-bps).
+    public static func bitsPerSpike(counts: [Float], rates: [Float], neurons N: Int, columns: Range<Int>? = nil) -> Double {
+        let cols = columns ?? 0..<N
+        let rows = counts.count / N
+        var nllModel = 0.0, nllNull = 0.0, spikes = 0.0
+        for n in cols {
+            var mean = 0.0
+            for r in 0..<rows { mean += Double(counts[r * N + n]) }
+            mean /= Double(rows)
+            let lnNull = Foundation.log(max(mean, 1e-9))
+            for r in 0..<rows {
+                let x = Double(counts[r * N + n]), lam = max(Double(rates[r * N + n]), 1e-9)
+                nllModel += lam - x * Foundation.log(lam)
+                nllNull += max(mean, 1e-9) - x * lnNull
+                spikes += x
+            }
+        }
+        return spikes > 0 ? (nllNull - nllModel) / (spikes * Foundation.log(2.0)) : .nan
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import LFADS
+
+/// How output rates are estimated (lfads-model.md §9).
+public enum RateEstimator: Sendable, Equatable {
+    /// Mean of exp(log-rate) over S posterior samples.
+    case sampleAverage(samples: Int)
+    /// One pass with z_ic = μ_ic and u_t = μ_co,t.
+    case posteriorMean
+
+    public var name: String {
+        switch self {
+        case .sampleAverage: return "posterior_sample_average"
+        case .posteriorMean: return "posterior_mean"
+        }
+    }
+}
+
+/// Inferred quantities of one split, batch-major [K,T,·] like the data.
+public struct PosteriorOutputs: Sendable {
+    public var rates: [Float]             // [K,T,N] spikes/bin
+    public var factors: [Float]           // [K,T,F]
+    public var genStates: [Float]         // [K,T,Hg]
+    public var controllerOutputs: [Float] // [K,T,U]
+    public var icPostMean: [Float]        // [K,D]
+    public var icPostLogvar: [Float]      // [K,D] ln of the variance used (floor included)
+}
+
+/// Runs the selected parameters with dropout, CD and SV off (§9); accumulates in Double.
+public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitData, T: Int, N: Int,
+                           estimator: RateEstimator, batchSize: Int? = nil) -> PosteriorOutputs {
+    let K = split.trials, F = hp.facDim, Hg = hp.genDim, U = hp.coDim, D = hp.icDim
+    var rates = [Double](repeating: 0, count: K * T * N), factors = [Double](repeating: 0, count: K * T * F)
+    var gens = [Double](repeating: 0, count: K * T * Hg), cos = [Double](repeating: 0, count: K * T * U)
+    var icMean = [Float](repeating: 0, count: K * D), icLogvar = [Float](repeating: 0, count: K * D)
+    let chunk = batchSize ?? hp.batchSize
+    var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
+    var x: [Float] = []
+    var start = 0
+    while start < K {
+        let rows = Array(start..<min(start + chunk, K))
+        start += rows.count
+        let B = rows.count
+        let (m, noise) = models[B] ?? {
+            let m = LFADSModel<Float>(hp: hp, batch: B)
+            return (m, NoiseBundle<Float>(m.dims))
+        }()
+        models[B] = (m, noise)
+        split.gather(rows, T: T, N: N, into: &x)
+        let S: Int
+        var opts = PassOptions()
+        switch estimator {
+        case .sampleAverage(let s): S = s
+        case .posteriorMean: S = 1; opts.latents = .posteriorMean
+        }
+        for s in 0..<S {
+            if case .sampleAverage = estimator {
+                noise.draw(hp, trials: rows.map { split.inds[$0] }, epoch: s, step: StreamStep.posterior, kind: .sampling)
+            } else { noise.setAllOff() }
+            _ = params.withUnsafeBufferPointer { p in
+                x.withUnsafeBufferPointer { xp in
+                    m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: .full, options: opts)
+                }
+            }
+            let w = 1 / Double(S)
+            accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w, transform: { Foundation.exp($0) })
+            accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
+            accumulate(m.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
+            if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
+        }
+        for (b, k) in rows.enumerated() {
+            for j in 0..<D {
+                icMean[k * D + j] = m.icMean[b * D + j]
+                icLogvar[k * D + j] = Float(Foundation.log(Double(m.icVar[b * D + j])))
+            }
+        }
+    }
+    func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
+    return PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
+                            icPostMean: icMean, icPostLogvar: icLogvar)
+}
+
+/// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b].
+private func accumulate(_ src: UnsafePointer<Float>, width w: Int, rows: [Int], T: Int, B: Int,
+                        into out: inout [Double], weight: Double, transform: (Double) -> Double = { $0 }) {
+    out.withUnsafeMutableBufferPointer { o in
+        for (b, k) in rows.enumerated() {
+            for t in 0..<T {
+                let s = src + (t * B + b) * w, d = (k * T + t) * w
+                for j in 0..<w { o[d + j] += weight * transform(Double(s[j])) }
+            }
+        }
+    }
+}
