@@ -38,6 +38,7 @@ let package = Package(
             ]),
         .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "AppTests", dependencies: ["App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
     ]
 )

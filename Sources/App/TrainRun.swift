@@ -12,6 +12,8 @@ public struct TrainOptions {
     public var overrides: [String] = []
     public var resume = false
     public var force = false
+    /// Stop (checkpointed, resumable) after this many epochs of this invocation.
+    public var stopAfterEpochs: Int? = nil
     public init(outDir: String) { self.outDir = outDir }
 }
 
@@ -76,7 +78,10 @@ public enum TrainRun {
         let trainer = Trainer(hp: hp, data: data)
         let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
         StopSignal.install()
-        try trainer.run(&state, shouldStop: { StopSignal.requested }) { s, rec in
+        var epochsThisRun = 0
+        let stopAfter = o.stopAfterEpochs ?? Int.max
+        try trainer.run(&state, shouldStop: { StopSignal.requested || epochsThisRun >= stopAfter }) { s, rec in
+            epochsThisRun += 1
             try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
             try History.write(s.history, to: dir + "/history.csv")
             progress.epoch(rec, best: s.bestEpoch)
@@ -114,6 +119,14 @@ public enum TrainRun {
         let estimator: RateEstimator = config.rateEstimator == "mean" ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         log("inferring rates (\(estimator.name)\(config.rateEstimator == "mean" ? "" : ", \(hp.posteriorSamples) samples"))…")
         let inf = Outputs.infer(hp: hp, params: sel.params, data: data, estimator: estimator)
+        guard (inf.train.rates + inf.valid.rates).allSatisfy({ $0.isFinite }) else {
+            m["status"] = "diverged"
+            m["stop_detail"] = state.stopDetail + (state.stopDetail.isEmpty ? "" : "; ")
+                + "the selected model gives non-finite rates"
+            try Outputs.json(m).write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
+            log("the selected model gives non-finite rates; no rates written. See \(dir)/metrics.json")
+            return .diverged
+        }
         for (k, v) in Outputs.metrics(inf, dataset: dataset) { m[k] = v }
         let metricsJSON = Outputs.json(m)
         try Outputs.writeRates(inf, hp: hp, params: sel.params, dataset: dataset, to: dir + "/rates.h5",

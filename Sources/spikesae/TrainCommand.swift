@@ -21,6 +21,7 @@ struct Train: ParsableCommand {
     var overrides: [String] = []
     @Option(help: "Continue the interrupted run in this directory from its last saved epoch.") var resume: String?
     @Flag(help: "Overwrite the outputs of an existing run in --out.") var force = false
+    @Option(help: "Stop after this many epochs (checkpointed; continue later with --resume).") var stopAfter: Int?
 
     func validate() throws {
         if config == nil && resume == nil { throw ValidationError("give --config FILE (or --resume DIR)") }
@@ -32,7 +33,7 @@ struct Train: ParsableCommand {
     func run() throws {
         var o = TrainOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
-        o.resume = resume != nil; o.force = force
+        o.resume = resume != nil; o.force = force; o.stopAfterEpochs = stopAfter
         let code = try reportingErrors { try TrainRun.run(o) }
         if code != .ok { throw ExitCode(code.rawValue) }
     }

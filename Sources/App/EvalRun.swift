@@ -1,0 +1,33 @@
+import Foundation
+import LFADS
+import ModelIO
+import Training
+
+public enum EvalRun {
+    /// Rates (and metrics, with truth) of a saved parameter file on a dataset, in the output layout of training.
+    public static func run(params paramsPath: String, data dataPath: String, out: String, posteriorMean: Bool,
+                           samples: Int?, force: Bool, log: (String) -> Void = { print($0) }) throws {
+        if FileManager.default.fileExists(atPath: out) && !force {
+            throw RunError("\(out) already exists; use --force to overwrite it")
+        }
+        var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
+        let d = try SpikeDataset.load(path: dataPath)
+        for w in d.warnings { log("warning: \(w)") }
+        guard d.N == hp.dataDim, d.T == hp.seqLen else {
+            throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")
+        }
+        if let samples { hp.posteriorSamples = samples }
+        let data = TrainingData(
+            train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
+            valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1), T: d.T, N: d.N)
+        let estimator: RateEstimator = posteriorMean ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
+        let inf = Outputs.infer(hp: hp, params: params, data: data, estimator: estimator)
+        let m = Outputs.metrics(inf, dataset: d)
+        let json = Outputs.json(m)
+        try Outputs.writeRates(inf, hp: hp, params: params, dataset: d, to: out,
+                               attributes: ["params_path": paramsPath], metricsJSON: json)
+        params = []
+        log(m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "\n"))
+        log("wrote \(out)")
+    }
+}

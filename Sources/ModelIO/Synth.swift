@@ -1,0 +1,184 @@
+import Foundation
+import LFADS
+
+/// Which latent system drives the synthetic rates (data-and-metrics.md §3).
+public enum SynthSystem: String, Codable, Sendable, CaseIterable {
+    case lorenz
+    case chaoticRNN = "chaotic_rnn"
+}
+
+/// Stored element type of the synthetic counts.
+public enum CountType: String, Codable, Sendable, CaseIterable {
+    case int64, int32, float32
+}
+
+/// A bad synthetic-data request (sizes, fractions, rates).
+public struct SynthError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Everything that determines a synthetic file; identical specs give identical files.
+/// Field names in `params_json` are those of the reference generator.
+public struct SynthSpec: Codable, Equatable, Sendable {
+    public var system: SynthSystem
+    /// Must fit in Int64: it is stored as the int64 root attribute `seed`.
+    public var seed: UInt64
+    public var neurons: Int
+    public var conditions: Int
+    public var trialsPerCondition: Int
+    public var bins: Int
+    /// Bin width in ms; Lorenz integrates one step per ms, the chaotic RNN one step per bin (dt = bin).
+    public var binMs: Int
+    public var validFraction: Double
+    public var countType: CountType
+    // Lorenz only.
+    public var icStd: Double = 2
+    public var icZOffset: Double = 0
+    /// Lorenz time units per 1 ms step.
+    public var lorenzDt: Double = 0.002
+    /// Burn-in in Lorenz time units; round(burnIn / lorenzDt) steps are discarded.
+    public var burnIn: Double = 1
+    public var weightScale: Double = 1
+    public var rateMinHz: Double = 5
+    public var rateMaxHz: Double = 20
+    // Chaotic RNN only.
+    public var gain: Double = 1.5
+    public var tauMs: Double = 25
+    public var maxRateHz: Double = 30
+
+    enum CodingKeys: String, CodingKey {
+        case system, seed, neurons, conditions, bins, gain
+        case trialsPerCondition = "trials_per_condition", binMs = "bin_ms", validFraction = "valid_fraction"
+        case countType = "count_dtype", icStd = "ic_std", icZOffset = "ic_z_offset", lorenzDt = "lorenz_dt"
+        case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
+        case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
+    }
+
+    /// The §3 defaults of `system`: Lorenz N 29, C 65, R 20, T 50, 20 ms; chaotic RNN N 50, C 100,
+    /// R 40, T 100, 10 ms; both valid_fraction 0.2 and int64 counts.
+    public init(system: SynthSystem = .lorenz, seed: UInt64 = 0) {
+        self.system = system
+        self.seed = seed
+        switch system {
+        case .lorenz: (neurons, conditions, trialsPerCondition, bins, binMs) = (29, 65, 20, 50, 20)
+        case .chaoticRNN: (neurons, conditions, trialsPerCondition, bins, binMs) = (50, 100, 40, 100, 10)
+        }
+        validFraction = 0.2
+        countType = .int64
+    }
+
+    /// K = C * R.
+    public var trials: Int { conditions * trialsPerCondition }
+
+    /// Number of validation trials: round(valid_fraction * K), ties to even.
+    public var validTrials: Int { Int((validFraction * Double(trials)).rounded(.toNearestOrEven)) }
+
+    /// Throws for sizes or parameters no generator can use.
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: String) throws { if !ok { throw SynthError(message) } }
+        for (name, value) in [("neurons", neurons), ("conditions", conditions),
+                              ("trials_per_condition", trialsPerCondition), ("bins", bins), ("bin_ms", binMs)] {
+            try require(value > 0, "\(name) must be positive, got \(value)")
+        }
+        try require(seed <= UInt64(Int64.max), "seed must be at most \(Int64.max), got \(seed)")
+        try require(validFraction.isFinite && validFraction > 0 && validFraction < 1,
+                    "valid_fraction must be in (0, 1), got \(validFraction)")
+        let nValid = validTrials
+        try require(nValid > 0 && nValid < trials,
+                    "valid_fraction \(validFraction) of \(trials) trials gives \(nValid) valid and \(trials - nValid) train trials; both splits must be non-empty")
+        switch system {
+        case .lorenz:
+            try require(lorenzDt.isFinite && lorenzDt > 0, "lorenz_dt must be positive, got \(lorenzDt)")
+            try require(burnIn.isFinite && burnIn >= 0, "burn_in must be >= 0, got \(burnIn)")
+            try require(icStd.isFinite && icStd >= 0 && icZOffset.isFinite, "ic_std must be >= 0 and ic_z_offset finite")
+            try require(weightScale.isFinite, "weight_scale must be finite, got \(weightScale)")
+            try require(rateMinHz > 0 && rateMaxHz >= rateMinHz && rateMaxHz.isFinite,
+                        "rates need 0 < rate_min <= rate_max, got \(rateMinHz), \(rateMaxHz)")
+        case .chaoticRNN:
+            try require(tauMs.isFinite && tauMs > 0, "tau_ms must be positive, got \(tauMs)")
+            try require(gain.isFinite, "gain must be finite, got \(gain)")
+            try require(maxRateHz.isFinite && maxRateHz > 0, "max_rate_hz must be positive, got \(maxRateHz)")
+        }
+    }
+
+    /// Every parameter as JSON with sorted keys, for the `params_json` attribute.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding plain numbers and strings cannot fail.
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    /// An invocation of `spikesae synth` that reproduces this spec, for the `command` attribute
+    /// when the caller has no command line of its own.
+    public func commandLine(out path: String) -> String {
+        var parts = ["spikesae synth", system.rawValue, "--out", path, "--neurons", "\(neurons)",
+                     "--conditions", "\(conditions)", "--trials-per-condition", "\(trialsPerCondition)",
+                     "--bins", "\(bins)", "--bin-ms", "\(binMs)", "--seed", "\(seed)",
+                     "--valid-fraction", "\(validFraction)"]
+        if countType != .int64 { parts += ["--count-dtype", countType.rawValue] }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// Noise-free truth of every condition, as a generator produces it.
+struct ConditionTruth {
+    /// [C, T, N] expected spikes per bin.
+    var truth: [Double]
+    /// [C, T, L].
+    var latents: [Double]
+    var latentDim: Int
+    /// Generator parameters written under `generator/`.
+    var generator: [SynthArray]
+}
+
+public enum Synth {
+    /// Generates a synthetic dataset. All draws come from one stream, keyedStream(seed, .synth),
+    /// in this order: the generator's draws (SynthLorenz / SynthChaoticRNN document theirs), then
+    /// K*T*N Poisson counts in (trial, time, neuron) order, then the split permutation.
+    public static func generate(_ spec: SynthSpec) throws -> SynthData {
+        try spec.validate()
+        var rng = keyedStream(seed: spec.seed, .synth)
+        let truth: ConditionTruth
+        switch spec.system {
+        case .lorenz: truth = SynthLorenz.generate(spec, &rng)
+        case .chaoticRNN: truth = SynthChaoticRNN.generate(spec, &rng)
+        }
+        let size = spec.bins * spec.neurons
+        var counts = [Int](repeating: 0, count: spec.trials * size)
+        for k in 0..<spec.trials {
+            // Condition-major trial order: trial k repeats condition k / R.
+            let base = (k / spec.trialsPerCondition) * size
+            for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
+        }
+        let (train, valid) = split(trials: spec.trials, validCount: spec.validTrials, &rng)
+        return SynthData(spec: spec, counts: counts, conditionTruth: truth.truth, conditionLatents: truth.latents,
+                         latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
+    }
+
+    /// A seeded permutation of 0..<trials: its first `validCount` entries are the valid trials;
+    /// each split is returned sorted.
+    static func split(trials: Int, validCount: Int, _ rng: inout SplitMix64) -> (train: [Int], valid: [Int]) {
+        let order = permutation(trials, &rng)
+        return (order[validCount...].sorted(), order[..<validCount].sorted())
+    }
+
+    /// Fisher-Yates: for i = n-1 down to 1, swap i with a uniform j in 0...i.
+    static func permutation(_ n: Int, _ rng: inout SplitMix64) -> [Int] {
+        var order = Array(0..<n)
+        for i in stride(from: n - 1, through: 1, by: -1) { order.swapAt(i, Int(uniformBelow(UInt64(i + 1), &rng))) }
+        return order
+    }
+
+    /// Uniform in 0..<n without modulo bias: raw draws below 2^64 mod n are rejected, so every
+    /// residue is equally likely; the result depends only on the stream, never on the platform.
+    static func uniformBelow(_ n: UInt64, _ rng: inout SplitMix64) -> UInt64 {
+        precondition(n > 0)
+        let threshold = (0 &- n) % n
+        while true {
+            let r = rng.next()
+            if r >= threshold { return r % n }
+        }
+    }
+}

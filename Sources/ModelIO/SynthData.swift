@@ -1,0 +1,103 @@
+import Foundation
+import Store
+
+/// A named generator parameter written under `generator/` as float64.
+public struct SynthArray: Equatable, Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let values: [Double]
+}
+
+/// A generated synthetic dataset before it is split into files; trials in condition-major order.
+public struct SynthData: Sendable {
+    public let spec: SynthSpec
+    /// [K, T, N] Poisson counts of all trials, trial k being a repeat of condition k / R.
+    public let counts: [Int]
+    /// [C, T, N] expected spikes per bin, shared by every trial of a condition.
+    public let conditionTruth: [Double]
+    /// [C, T, latentDim]: normalised Lorenz state (bin means) or RNN state x.
+    public let conditionLatents: [Double]
+    public let latentDim: Int
+    /// Sorted trial indices of each split; disjoint, together 0..<K.
+    public let trainInds: [Int]
+    public let validInds: [Int]
+    public let generator: [SynthArray]
+
+    public var T: Int { spec.bins }
+    public var N: Int { spec.neurons }
+
+    /// The condition of trial k.
+    public func condition(ofTrial k: Int) -> Int { k / spec.trialsPerCondition }
+
+    /// [K_split, T, N] truth of the given trials (copies of their conditions' truth).
+    public func truth(ofTrials trials: [Int]) -> [Double] {
+        gather(conditionTruth, rows: trials.map(condition(ofTrial:)), size: T * N)
+    }
+
+    /// [K_split, T, latentDim] latents of the given trials.
+    public func latents(ofTrials trials: [Int]) -> [Double] {
+        gather(conditionLatents, rows: trials.map(condition(ofTrial:)), size: T * latentDim)
+    }
+
+    /// [K_split, T, N] counts of the given trials.
+    public func counts(ofTrials trials: [Int]) -> [Int] {
+        gather(counts, rows: trials, size: T * N)
+    }
+
+    /// The data as a loaded file would present it (conversion factor 1, inds and conditions set).
+    public func dataset(path: String = "") -> SpikeDataset {
+        SpikeDataset(path: path, T: T, N: N,
+                     trainCounts: counts(ofTrials: trainInds).map { Float($0) },
+                     validCounts: counts(ofTrials: validInds).map { Float($0) },
+                     trainTruth: truth(ofTrials: trainInds), validTruth: truth(ofTrials: validInds),
+                     conversionFactor: 1, trainInds: trainInds, validInds: validInds,
+                     trainConditions: trainInds.map(condition(ofTrial:)),
+                     validConditions: validInds.map(condition(ofTrial:)),
+                     binMs: Double(spec.binMs), countType: spec.countType.rawValue)
+    }
+
+    /// Writes the layout of the shipped file (data-and-metrics.md §6) atomically: counts and
+    /// arrays gzip+shuffle, truth and latents float32, inds and conditions int64, generator/*
+    /// float64, conversion_factor 1.0 as scalar dataset and root attribute. `command` records the
+    /// invocation; by default an equivalent `spikesae synth` command line.
+    public func write(to path: String, command: String? = nil) throws {
+        let stored: StoredType
+        switch spec.countType {
+        case .int64: stored = .int64
+        case .int32: stored = .int32
+        case .float32: stored = .float32
+        }
+        try H5File.writeAtomically(to: path) { f in
+            for (split, inds) in [("train", trainInds), ("valid", validInds)] {
+                let k = inds.count
+                try f.write("\(split)_data", shape: [k, T, N], doubles: counts(ofTrials: inds).map { Double($0) },
+                            storedAs: stored, compress: true)
+                try f.write("\(split)_truth", shape: [k, T, N], floats: truth(ofTrials: inds).map { Float($0) },
+                            compress: true)
+                try f.write("\(split)_latents", shape: [k, T, latentDim],
+                            floats: latents(ofTrials: inds).map { Float($0) }, compress: true)
+                try f.write("\(split)_inds", shape: [k], int64s: inds.map { Int64($0) })
+                try f.write("\(split)_condition", shape: [k], int64s: inds.map { Int64(condition(ofTrial: $0)) })
+            }
+            try f.write("conversion_factor", shape: [], doubles: [1.0])
+            for array in generator {
+                try f.write("generator/\(array.name)", shape: array.shape, doubles: array.values)
+            }
+            try f.setAttribute("conversion_factor", double: 1.0)
+            try f.setAttribute("system", string: spec.system.rawValue)
+            try f.setAttribute("seed", int64: Int64(spec.seed))
+            try f.setAttribute("bin_ms", int64: Int64(spec.binMs))
+            try f.setAttribute("count_dtype", string: spec.countType.rawValue)
+            try f.setAttribute("truth_units", string: "expected spikes per bin")
+            try f.setAttribute("command", string: command ?? spec.commandLine(out: path))
+            try f.setAttribute("params_json", string: spec.json())
+        }
+    }
+
+    private func gather<Element>(_ source: [Element], rows: [Int], size: Int) -> [Element] {
+        var out: [Element] = []
+        out.reserveCapacity(rows.count * size)
+        for r in rows { out.append(contentsOf: source[(r * size)..<((r + 1) * size)]) }
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+import App
+import ArgumentParser
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Infer rates from a saved parameter file (params.h5) on a dataset.",
+        discussion: "Writes the same output layout as training's rates.h5, and prints NLL, bits/spike and, when the data have truth, R².")
+
+    @Option(help: "Parameter file (e.g. DIR/params.h5 of a training run).") var params: String
+    @Option(help: "HDF5 data file with train_data/valid_data.") var data: String
+    @Option(help: "Output HDF5 file for rates.") var out: String
+    @Option(help: "sample: mean of exp(log-rate) over posterior samples; mean: one pass at the posterior mean.")
+    var mode: String = "sample"
+    @Option(help: "Posterior samples (default: the model's posterior_samples).") var samples: Int?
+    @Flag(help: "Overwrite --out if it exists.") var force = false
+
+    func validate() throws {
+        guard ["sample", "mean"].contains(mode) else { throw ValidationError("--mode must be 'sample' or 'mean', got '\(mode)'") }
+        if let samples, samples < 1 { throw ValidationError("--samples must be ≥ 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            try EvalRun.run(params: params, data: data, out: out, posteriorMean: mode == "mean", samples: samples, force: force)
+        }
+    }
+}
