@@ -18,20 +18,37 @@ extension Hyperparameters {
     }
 
     /// Reads an `hps` JSON object: missing keys keep their defaults, unknown keys are rejected by name.
+    /// JSONDecoder (not JSONSerialization, which rounds 17-digit decimals on Linux) keeps values exact.
     public init(json: String) throws {
         self.init()
-        guard let data = json.data(using: .utf8),
-              let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { throw HyperparameterError("hps is not a JSON object: \(json.prefix(80))") }
+        let obj: [String: JSONScalar]
+        do { obj = try JSONDecoder().decode([String: JSONScalar].self, from: Data(json.utf8)) } catch {
+            throw HyperparameterError("hps is not a JSON object of numbers and strings: \(json.prefix(80))")
+        }
         let unknown = obj.keys.filter { Self.accessorByName[$0] == nil }.sorted()
         if !unknown.isEmpty {
             throw HyperparameterError("unknown hyperparameter key(s) in hps: \(unknown.joined(separator: ", "))")
         }
-        for (key, raw) in obj {
-            if let s = raw as? String { try set(key, .string(s)) }
-            else if let n = raw as? NSNumber { try set(key, .double(n.doubleValue)) }
-            else { throw HyperparameterError("hps key '\(key)' has an unsupported value \(raw)") }
-        }
+        for (key, value) in obj { try set(key, value.hpValue) }
     }
 }
 
+/// One JSON value of an `hps` object.
+enum JSONScalar: Decodable {
+    case int(Int), double(Double), string(String)
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let i = try? c.decode(Int.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else { self = .string(try c.decode(String.self)) }
+    }
+
+    var hpValue: HPValue {
+        switch self {
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        case .string(let s): return .string(s)
+        }
+    }
+}
