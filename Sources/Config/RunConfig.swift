@@ -21,6 +21,8 @@ public struct RunConfig: Equatable, Sendable {
     public var hps = Hyperparameters()
     /// "sample" (mean over posterior samples) or "mean" (posterior mean).
     public var rateEstimator = "sample"
+    /// The `search:` section; nil for a single training run.
+    public var search: SearchSpec? = nil
     /// Applied overrides, in order, for the record.
     public var overrides: [String] = []
 
@@ -65,8 +67,11 @@ public struct RunConfig: Equatable, Sendable {
             case "output":
                 guard let o = value as? [String: Any] else { throw ConfigError("\(origin): 'output' must be a mapping") }
                 for (k, v) in o { try c.set("output.\(k)", try scalar(v, "\(origin): output.\(k)")) }
+            case "search":
+                guard let m = value as? [String: Any] else { throw ConfigError("\(origin): 'search' must be a mapping") }
+                c.search = try SearchSpec.parse(m, origin: origin)
             default:
-                throw ConfigError("\(origin): unknown top-level key '\(key)' (expected data, hps, output)")
+                throw ConfigError("\(origin): unknown top-level key '\(key)' (expected data, hps, output, search)")
             }
         }
         return c
@@ -111,6 +116,16 @@ public struct RunConfig: Equatable, Sendable {
                 throw ConfigError("output.rate_estimator must be 'sample' or 'mean', got '\(value)'")
             }
             rateEstimator = value.description
+        } else if key.hasPrefix("search.") {
+            var spec = search ?? SearchSpec()
+            let k = String(key.dropFirst("search.".count))
+            if k == "sizes" {
+                let list = value.description.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                    .split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard !list.isEmpty, list.allSatisfy({ $0 != nil }) else { throw ConfigError("search.sizes must be a list like [1.0,0.5]") }
+                spec.sizes = list.map { $0! }
+            } else { try spec.set(k, value) }
+            search = spec
         } else if key.hasPrefix("data.") || key.hasPrefix("output.") {
             throw ConfigError("unknown key '\(key)'")
         } else {
@@ -138,6 +153,7 @@ public struct RunConfig: Equatable, Sendable {
         lines.append("hps:")
         for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" { lines.append("  \(k): \(hps[k]!)") }
         lines += ["output:", "  rate_estimator: \(rateEstimator)"]
+        if let search { lines += search.yamlLines() }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,0 +1,107 @@
+import Foundation
+import LFADS
+import ModelIO
+import Search
+import Training
+
+/// Runs one search work item on a dataset-size subset: trains, then measures (search.md §4–5).
+final class SearchWorker {
+    let dataset: SpikeDataset
+    let sizes: [Int]
+    let trainOrder: [Int], validOrder: [Int]
+    let subsampleValid: Bool
+    private var cache: [Int: TrainingData] = [:]
+    let fullValid: SplitData
+
+    init(dataset d: SpikeDataset, sizes: [Int], seed: Int, subsampleValid: Bool) {
+        dataset = d; self.sizes = sizes; self.subsampleValid = subsampleValid
+        trainOrder = NestedSubsets.order(inds: d.trainInds, conditions: d.trainConditions, seed: UInt64(seed), split: 0)
+        validOrder = NestedSubsets.order(inds: d.validInds, conditions: d.validConditions, seed: UInt64(seed), split: 1)
+        fullValid = SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1)
+    }
+
+    /// Positions of the train and valid trials a size uses, ascending.
+    func positions(size si: Int) -> (train: [Int], valid: [Int]) {
+        let n = sizes[si]
+        let nv = subsampleValid
+            ? min(max(Int((Double(n) / Double(dataset.trainCount) * Double(dataset.validCount)).rounded()), 1), dataset.validCount)
+            : dataset.validCount
+        return (Array(trainOrder.prefix(n)).sorted(), Array(validOrder.prefix(nv)).sorted())
+    }
+
+    func data(size si: Int) -> TrainingData {
+        if let d = cache[si] { return d }
+        let (tr, va) = positions(size: si)
+        let d = dataset
+        func pick(_ counts: [Float], _ inds: [Int], _ pos: [Int], _ split: Int) -> SplitData {
+            var out = [Float](); out.reserveCapacity(pos.count * d.trialSize)
+            for p in pos { out += counts[(p * d.trialSize)..<((p + 1) * d.trialSize)] }
+            return SplitData(counts: out, trials: pos.count, inds: pos.map { inds[$0] }, splitID: split)
+        }
+        let td = TrainingData(train: pick(d.trainCounts, d.trainInds, tr, 0), valid: pick(d.validCounts, d.validInds, va, 1),
+                              T: d.T, N: d.N)
+        cache[si] = td
+        return td
+    }
+
+    func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
+             shouldStop: () -> Bool = { false }) throws -> WorkResult {
+        var hp = item.hp
+        hp.dataDim = dataset.N; hp.seqLen = dataset.T
+        let data = self.data(size: item.sizeIndex)
+        var state: TrainerState
+        if let start = item.startState {
+            state = try Checkpoint.read(start, hp: hp)
+            state.lr = hp.lr
+            state.stopReason = nil
+            state.stopDetail = ""
+        } else {
+            state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
+        }
+        let trainer = Trainer(hp: hp, data: data, comm: comm)
+        var ran = 0
+        let limit = item.epochs ?? Int.max
+        try trainer.run(&state, shouldStop: { ran >= limit || shouldStop() }) { _, _ in ran += 1 }
+        if state.stopReason == .interrupted && ran < limit { throw SearchInterrupted() }
+        if state.stopReason == .interrupted { state.stopReason = nil }
+        let diverged = state.stopReason == .diverged
+        let pbt = item.epochs != nil
+        let params = pbt ? state.params : state.selected.params
+        var m: [String: Double] = ["epochs": Double(state.history.count), "seconds": state.elapsedSeconds,
+                                   "best_epoch": Double(state.bestEpoch)]
+        if let last = state.history.last {
+            m["train_loss"] = last.trainTotal
+            let atBest = (!pbt && state.bestEpoch >= 0 && state.bestEpoch < state.history.count) ? state.history[state.bestEpoch] : last
+            m["valid_nll"] = pbt ? last.validReconSmoothed : (state.bestEpoch >= 0 ? state.bestValue : last.validReconSmoothed)
+            m["samp_valid_nll"] = atBest.sampValidTrainSmoothed
+            m["samp_valid_nll_valid_trials"] = atBest.sampValidValidSmoothed
+        }
+        if !diverged && params.allSatisfy(\.isFinite) && isLeader {
+            let inf = inferPosterior(hp: hp, params: params, split: fullValid, T: dataset.T, N: dataset.N,
+                                     estimator: .sampleAverage(samples: hp.posteriorSamples))
+            if inf.rates.allSatisfy(\.isFinite) {
+                m["valid_rate_nll"] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
+                m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
+                if dataset.heldoutNeurons > 0 {
+                    m["valid_cobps"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N,
+                                                            columns: (dataset.N - dataset.heldoutNeurons)..<dataset.N)
+                }
+                if let vt = dataset.validTruth {
+                    m["valid_r2_per_neuron"] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
+                    m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
+                }
+            }
+        }
+        if isLeader {
+            if pbt { try Checkpoint.write(state, hp: hp, to: item.outputState) }
+            else if params.allSatisfy(\.isFinite) {
+                try ParameterFile.write(params, hp: hp, to: item.outputState, selected: state.selected.rule, bestEpoch: state.selected.epoch)
+            }
+        }
+        return WorkResult(row: item.row, status: diverged ? .diverged : .completed, metrics: m,
+                          history: state.history.map(\.values), detail: state.stopDetail)
+    }
+}
+
+/// A stop request arrived mid-trial; the trial stays pending and reruns on resume.
+struct SearchInterrupted: Error {}

@@ -1,0 +1,56 @@
+import LFADS
+
+/// One row of the results table: a random-search trial, or one PBT member in one generation.
+public struct TrialRecord: Codable, Sendable, Equatable {
+    public var row: Int
+    public var sizeIndex: Int
+    /// Random search: the trial number within its size; PBT: the member.
+    public var trial: Int
+    public var generation: Int
+    public var seed: Int
+    /// PBT: the member whose weights and optimizer state this row started from (−1: its own / fresh).
+    public var parent: Int
+    public var status: TrialStatus
+    /// Values of the searched hyperparameters.
+    public var hps: [String: Double]
+    public var metrics: [String: Double]
+    /// Per-epoch history rows (EpochRecord.values).
+    public var history: [[Double]]
+    public var notes: [String]
+
+    public init(row: Int, sizeIndex: Int, trial: Int, generation: Int, seed: Int, parent: Int, hps: [String: Double]) {
+        self.row = row; self.sizeIndex = sizeIndex; self.trial = trial; self.generation = generation
+        self.seed = seed; self.parent = parent; self.hps = hps
+        status = .pending; metrics = [:]; history = []; notes = []
+    }
+}
+
+public enum TrialStatus: String, Codable, Sendable, CaseIterable {
+    case pending, running, completed, diverged, failed
+    public var code: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+/// What a model group is asked to do.
+public struct WorkItem: Sendable, Equatable {
+    public var row: Int
+    public var sizeIndex: Int
+    public var hp: Hyperparameters
+    /// Epochs to run (PBT: one generation); nil = until a stop rule (random search).
+    public var epochs: Int?
+    /// PBT: the state file to start from (nil: fresh initialisation).
+    public var startState: String?
+    /// Where the worker leaves the resulting state (PBT) or selected parameters (random search).
+    public var outputState: String
+}
+
+/// What a model group reports back.
+public struct WorkResult: Sendable, Equatable, Codable {
+    public var row: Int
+    public var status: TrialStatus
+    public var metrics: [String: Double]
+    public var history: [[Double]]
+    public var detail: String
+    public init(row: Int, status: TrialStatus, metrics: [String: Double], history: [[Double]], detail: String) {
+        self.row = row; self.status = status; self.metrics = metrics; self.history = history; self.detail = detail
+    }
+}
