@@ -28,6 +28,14 @@ enum Checkpoint {
         }
     }
 
+    /// The hyperparameters the checkpointed model was trained with (a PBT member's explored ones).
+    static func hyperparameters(_ path: String) throws -> Hyperparameters {
+        let f = try H5File.open(path)
+        defer { try? f.close() }
+        guard let json = try f.stringAttribute("hps") else { throw RunError("\(path): checkpoint has no 'hps' attribute") }
+        return try Hyperparameters(json: json)
+    }
+
     static func read(_ path: String, hp: Hyperparameters) throws -> TrainerState {
         let f = try H5File.open(path)
         defer { try? f.close() }

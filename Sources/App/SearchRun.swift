@@ -31,7 +31,9 @@ public enum SearchRun {
         let statePath = dir + "/search_state.json"
         let plan: SearchPlan
         if o.resume, let data = fm.contents(atPath: statePath) {
-            plan = try JSONDecoder().decode(SearchPlan.self, from: data).attach(space: spec.space, stateDir: stateDir)
+            let dec = JSONDecoder()
+            dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            plan = try dec.decode(SearchPlan.self, from: data).attach(space: spec.space, stateDir: stateDir)
             log("resuming \(dir): \(plan.rows.filter { $0.status == .completed || $0.status == .diverged }.count) of \(plan.rows.count) rows done")
         } else {
             plan = try SearchPlan(spec: spec, base: config.hps, sizes: sizes, stateDir: stateDir)
@@ -101,8 +103,7 @@ public enum SearchRun {
             if plan.spec.method == "random" {
                 (hp, params) = try ParameterFile.read(src)
             } else {
-                hp = config.hps
-                hp.dataDim = d.N; hp.seqLen = d.T
+                hp = try Checkpoint.hyperparameters(src)
                 params = try Checkpoint.read(src, hp: hp).params
             }
             let bestDir = "\(dir)/best/size\(si)"

@@ -199,7 +199,7 @@ public final class SearchPlan: Codable {
         p.generation = g + 1
         pbt[si] = p
         addGenerationRows(si)
-        return obsolete
+        return obsolete.filter { !states.contains($0) }  // a failed member may restart from its old state
     }
 
     /// Per size, the selected row: the completed row with the lowest fitness (PBT: of the final generation).

@@ -8,7 +8,8 @@ public enum NestedSubsets {
     /// With conditions: stratified, so every prefix is within about one trial of proportional.
     public static func order(inds: [Int], conditions: [Int]?, seed: UInt64, split: Int) -> [Int] {
         guard let conditions else {
-            var order = Array(inds.indices)
+            // Start from the inds' order, so the result depends on the trials, not on how the split lists them.
+            var order = inds.indices.sorted { inds[$0] < inds[$1] }
             var r = keyedStream(seed: seed, .subset, UInt64(split))
             shuffle(&order, using: &r)
             return order
