@@ -23,56 +23,20 @@ public enum SearchRun {
     static let outputFiles = ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
 
     public static func run(_ o: SearchOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
-        let dir = o.outDir, fm = FileManager.default
-        let setup = try prepare(o, log: log)
-        let (config, spec, dataset, sizes) = (setup.config, setup.spec, setup.dataset, setup.sizes)
-        let stateDir = dir + "/state"
-        try fm.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
-        let statePath = dir + "/search_state.json"
-        let plan: SearchPlan
-        if o.resume, let data = fm.contents(atPath: statePath) {
-            let dec = JSONDecoder()
-            dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            plan = try dec.decode(SearchPlan.self, from: data).attach(space: spec.space, stateDir: stateDir)
-            log("resuming \(dir): \(plan.rows.filter { $0.status == .completed || $0.status == .diverged }.count) of \(plan.rows.count) rows done")
-        } else {
-            plan = try SearchPlan(spec: spec, base: config.hps, sizes: sizes, stateDir: stateDir)
-        }
-        let worker = SearchWorker(dataset: dataset, sizes: sizes, seed: spec.seed, subsampleValid: spec.subsampleValid)
-        let attrs = setup.attributes
-        log("search: \(spec.method.rawValue), sizes \(sizes) trials, select by \(spec.selectBy.rawValue), "
-            + (spec.method == .random ? "\(spec.trialsPerSize) trials per size" : "population \(spec.population)"))
+        let session = try SearchSession(setup: try prepare(o, writer: true, log: log), options: o, log: log)
+        let worker = session.worker
         StopSignal.install()
         var done = 0
-        let started = Date()
-        while let item = plan.next() {
-            if StopSignal.requested || done >= (o.stopAfterItems ?? Int.max) {
-                try checkpoint(plan, statePath)
-                log("stopped: checkpoint in \(statePath); continue with `spikesae search --resume \(dir)`")
-                return .interrupted
-            }
+        while let item = session.plan.next() {
+            if StopSignal.requested || done >= (o.stopAfterItems ?? Int.max) { return try session.stop(midTrial: false) }
             let result: WorkResult
             do { result = try worker.run(item, shouldStop: { StopSignal.requested }) } catch is SearchInterrupted {
-                try checkpoint(plan, statePath)
-                log("stopped mid-trial: checkpoint in \(statePath); continue with `spikesae search --resume \(dir)`")
-                return .interrupted
+                return try session.stop(midTrial: true)
             }
-            for f in try plan.complete(result) { try? fm.removeItem(atPath: f) }
+            try session.record(result)
             done += 1
-            try checkpoint(plan, statePath)
-            try ResultsFile.write(to: dir + "/results.h5", plan: plan, worker: worker, attributes: attrs, best: [],
-                                  complete: false, maxEpochs: maxEpochs(spec, config.hps))
-            let r = plan.rows[result.row]
-            let finished = plan.rows.filter { $0.status != .pending && $0.status != .running }.count
-            log(String(format: "[%d/%d] size %d trial %d gen %d: %@  valid NLL %.5f  samp-valid %.5f  R² %.4f  (%.0f s elapsed)",
-                       finished, plan.rows.count, sizes[r.sizeIndex], r.trial, r.generation, r.status.rawValue,
-                       r.metrics["valid_nll"] ?? .nan, r.metrics["samp_valid_nll"] ?? .nan,
-                       r.metrics["valid_r2_per_neuron"] ?? .nan, Date().timeIntervalSince(started)))
         }
-        let best = try finalize(plan: plan, worker: worker, config: config, dir: dir, log: log)
-        try ResultsFile.write(to: dir + "/results.h5", plan: plan, worker: worker, attributes: attrs, best: best,
-                              complete: true, maxEpochs: maxEpochs(spec, config.hps))
-        log("wrote \(dir)/results.h5 and \(dir)/best/size*/params.h5")
+        try session.finish()
         return .ok
     }
 
@@ -81,9 +45,7 @@ public enum SearchRun {
     }
 
     static func checkpoint(_ plan: SearchPlan, _ path: String) throws {
-        let enc = JSONEncoder()
-        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = try enc.encode(plan)
+        let data = try SearchJSON.encode(plan)
         let tmp = path + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: data) else { throw RunError("cannot write \(tmp)") }
         let fd = open(tmp, O_RDONLY)
@@ -122,12 +84,14 @@ public enum SearchRun {
         return out
     }
 
-    struct Setup {
-        var config: RunConfig, spec: SearchSpec, dataset: SpikeDataset, sizes: [Int], attributes: [String: String]
+    public struct Setup {
+        public var config: RunConfig, spec: SearchSpec, dataset: SpikeDataset, sizes: [Int], attributes: [String: String]
+        public var dir: String
     }
 
-    /// Loads and validates config and data, and prepares the output directory (same on every rank).
-    static func prepare(_ o: SearchOptions, log: (String) -> Void) throws -> Setup {
+    /// Loads and validates config and data. The writer (the coordinator) also prepares the output
+    /// directory and any synthetic data; readers (the other ranks, after the writer) only read.
+    public static func prepare(_ o: SearchOptions, writer: Bool, log: (String) -> Void) throws -> Setup {
         let dir = o.outDir, fm = FileManager.default
         var config: RunConfig
         if o.resume {
@@ -139,21 +103,23 @@ public enum SearchRun {
             guard let path = o.configPath else { throw RunError("give --config FILE (or --resume DIR)") }
             config = try RunConfig.load(path: path)
             if let d = o.dataPath { config.data = .file(d) }
-            if fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
+            if writer, fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
                 throw RunError("output directory \(dir) already exists and is not empty; use --resume \(dir) to continue that search or --force to overwrite it")
             }
         }
-        for s in o.overrides { try config.apply(override: s); log("override: \(config.overrides.last!)") }
+        for s in o.overrides { try config.apply(override: s); if writer { log("override: \(config.overrides.last!)") } }
         guard let spec = config.search else {
             throw RunError("\(o.configPath ?? dir + "/config.yaml") has no 'search' section; use `spikesae train` for a single model")
         }
         let sp = spec.problems()
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
-        if o.force && !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5")
+        if writer {
+            if o.force && !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5")
+        }
         let dataset = try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5")
-        for w in dataset.warnings { log("warning: \(w)") }
+        if writer { for w in dataset.warnings { log("warning: \(w)") } }
         var hp = config.hps
         hp.dataDim = dataset.N; hp.seqLen = dataset.T
         do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
@@ -165,11 +131,11 @@ public enum SearchRun {
             throw RunError("select_by valid_cobps needs held-out neurons (heldout_neurons attribute in \(dataset.path))")
         }
         let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
-        if !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+        if writer && !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
         var attrs = ["config": config.yaml(), "data_path": dataset.path, "data_content_sha256": dataset.dataContentSHA256(),
                      "software_version": "spikesae \(Outputs.version)", "command": CommandLine.arguments.joined(separator: " "),
                      "start_time_utc": ISO8601DateFormatter().string(from: Date()), "world_size": "1", "ranks_per_model": "1"]
-        if let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
-        return Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs)
+        if writer, let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
+        return Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
     }
 }

@@ -5,7 +5,7 @@ import Search
 import Training
 
 /// Runs one search work item on a dataset-size subset: trains, then measures (search.md §4–5).
-final class SearchWorker {
+public final class SearchWorker {
     let dataset: SpikeDataset
     let sizes: [Int]
     let trainOrder: [Int], validOrder: [Int]
@@ -13,7 +13,7 @@ final class SearchWorker {
     private var cache: [Int: TrainingData] = [:]
     let fullValid: SplitData
 
-    init(dataset d: SpikeDataset, sizes: [Int], seed: Int, subsampleValid: Bool) {
+    public init(dataset d: SpikeDataset, sizes: [Int], seed: Int, subsampleValid: Bool) {
         dataset = d; self.sizes = sizes; self.subsampleValid = subsampleValid
         trainOrder = NestedSubsets.order(inds: d.trainInds, conditions: d.trainConditions, seed: UInt64(seed), split: 0)
         validOrder = NestedSubsets.order(inds: d.validInds, conditions: d.validConditions, seed: UInt64(seed), split: 1)
@@ -44,7 +44,7 @@ final class SearchWorker {
         return td
     }
 
-    func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
+    public func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
              shouldStop: () -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
         hp.dataDim = dataset.N; hp.seqLen = dataset.T
@@ -104,4 +104,4 @@ final class SearchWorker {
 }
 
 /// A stop request arrived mid-trial; the trial stays pending and reruns on resume.
-struct SearchInterrupted: Error {}
+public struct SearchInterrupted: Error { public init() {} }

@@ -1,3 +1,4 @@
+import Foundation
 import LFADS
 
 /// One row of the results table: a random-search trial, or one PBT member in one generation.
@@ -52,5 +53,40 @@ public struct WorkResult: Sendable, Equatable, Codable {
     public var detail: String
     public init(row: Int, status: TrialStatus, metrics: [String: Double], history: [[Double]], detail: String) {
         self.row = row; self.status = status; self.metrics = metrics; self.history = history; self.detail = detail
+    }
+}
+
+extension WorkItem: Codable {
+    enum CodingKeys: String, CodingKey { case row, sizeIndex, hps, epochs, startState, outputState }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        row = try c.decode(Int.self, forKey: .row)
+        sizeIndex = try c.decode(Int.self, forKey: .sizeIndex)
+        hp = try Hyperparameters(json: try c.decode(String.self, forKey: .hps))
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        startState = try c.decodeIfPresent(String.self, forKey: .startState)
+        outputState = try c.decode(String.self, forKey: .outputState)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(row, forKey: .row); try c.encode(sizeIndex, forKey: .sizeIndex)
+        try c.encode(hp.jsonString(), forKey: .hps); try c.encodeIfPresent(epochs, forKey: .epochs)
+        try c.encodeIfPresent(startState, forKey: .startState); try c.encode(outputState, forKey: .outputState)
+    }
+}
+
+/// JSON with non-finite numbers as strings, for checkpoints and messages.
+public enum SearchJSON {
+    public static func encode<T: Encodable>(_ v: T) throws -> Data {
+        let e = JSONEncoder()
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try e.encode(v)
+    }
+    public static func decode<T: Decodable>(_ t: T.Type, from d: Data) throws -> T {
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try dec.decode(t, from: d)
     }
 }

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A rule that picks one model per dataset size from a search's rows.
+public struct SelectionRule: Sendable, Equatable, Hashable {
+    /// The metric column the rule ranks by.
+    public let metric: String
+    public let higherIsBetter: Bool
+    /// True for the truth-based "oracle": what a perfect selection would pick. It is an upper bound
+    /// to compare the usable rules with, never a rule one could apply to real data.
+    public let isOracle: Bool
+
+    /// The rules a search can select by (search.md §4), in the order tables and legends list them.
+    public static let usable: [SelectionRule] = [
+        SelectionRule(metric: "valid_nll", higherIsBetter: false, isOracle: false),
+        SelectionRule(metric: "samp_valid_nll", higherIsBetter: false, isOracle: false),
+        SelectionRule(metric: "valid_cobps", higherIsBetter: true, isOracle: false),
+    ]
+    public static let oracle = SelectionRule(metric: "valid_r2_per_neuron", higherIsBetter: true, isOracle: true)
+
+    /// The name in best_by_size.csv's selection_metric column.
+    public var name: String { isOracle ? "oracle_" + metric : metric }
+
+    public var displayName: String {
+        switch name {
+        case "valid_nll": return "valid NLL"
+        case "samp_valid_nll": return "sample-validation NLL"
+        case "valid_cobps": return "co-bps"
+        default: return isOracle ? "best truth R² (oracle)" : name
+        }
+    }
+}
+
+/// The model one rule selects at one size of one run.
+public struct Selected: Sendable {
+    public let rule: SelectionRule
+    public let sizeIndex: Int, size: Int
+    /// Index into `SearchResults.rows`.
+    public let index: Int
+    public let value: Double
+    /// Completed rows the choice was made among (PBT: those of the last generation).
+    public let candidates: Int
+}
+
+extension SearchResults {
+    /// Rows a selection at size `si` may pick: completed ones and, for PBT, only the last generation
+    /// with a completed member, because only the final population's weights are kept (the same rule
+    /// as Search/SearchPlan.selected()).
+    public func candidates(size si: Int) -> [Int] {
+        var c = rows.indices.filter { rows[$0].sizeIndex == si && rows[$0].status == "completed" }
+        if method == "pbt", let last = c.map({ rows[$0].generation }).max() { c = c.filter { rows[$0].generation == last } }
+        return c
+    }
+
+    /// The rules with a finite value in at least one completed row: a run without sample validation
+    /// or held-out neurons has no samp_valid_nll or co-bps to select by.
+    public var availableRules: [SelectionRule] {
+        let done = rows.filter { $0.status == "completed" }
+        var rules = SelectionRule.usable.filter { rule in done.contains { metric($0, rule.metric).isFinite } }
+        if done.contains(where: { metric($0, SelectionRule.oracle.metric).isFinite }) { rules.append(.oracle) }
+        return rules
+    }
+
+    /// The row `rule` picks at size `si`; ties go to the earlier row, as in the search itself.
+    public func select(_ rule: SelectionRule, size si: Int) -> Selected? {
+        let cands = candidates(size: si)
+        var best: (Int, Double)? = nil
+        for k in cands {
+            let v = metric(rows[k], rule.metric)
+            guard v.isFinite else { continue }
+            if let b = best, rule.higherIsBetter ? v <= b.1 : v >= b.1 { continue }
+            best = (k, v)
+        }
+        guard let (k, v) = best else { return nil }
+        return Selected(rule: rule, sizeIndex: si, size: sizes.indices.contains(si) ? sizes[si] : rows[k].size,
+                        index: k, value: v, candidates: cands.count)
+    }
+
+    /// Every (size, rule) selection, sizes in index order, rules in `availableRules` order.
+    public var selections: [Selected] {
+        sizes.indices.flatMap { si in availableRules.compactMap { select($0, size: si) } }
+    }
+
+    /// PBT: the row indices of the lineage that ends in row index `k`, oldest first. Each generation's
+    /// `parent` names the member whose weights it copied (−1: its own), so walking back one
+    /// generation at a time recovers the path the selected model's weights took.
+    public func lineage(_ k: Int) -> [Int] {
+        var out = [k]
+        var cur = rows[k]
+        while cur.generation > 0 {
+            let member = cur.parent >= 0 ? cur.parent : cur.trial
+            guard let prev = rowIndex[RowKey(sizeIndex: cur.sizeIndex, generation: cur.generation - 1, trial: member)] else { break }
+            out.append(prev)
+            cur = rows[prev]
+        }
+        return out.reversed()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import App
+
+/// Small real searches, run once in-process per test process (a static let initialises once even
+/// when tests run in parallel): a finished random search, a finished PBT search, and a random
+/// search stopped after 2 of its 4 trials.
+enum SearchFixture {
+    static let base: String = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-report-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: d)
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    /// Like Tests/AppTests' tiny Lorenz config, with a search section.
+    static let common = """
+        data:
+          synth: {system: lorenz, seed: 2, neurons: 12, conditions: 8, trials_per_condition: 10, bins: 25}
+        hps:
+          ic_enc_dim: 12
+          ci_enc_dim: 8
+          con_dim: 8
+          co_dim: 1
+          ic_dim: 8
+          gen_dim: 24
+          fac_dim: 6
+          dropout_rate: 0.05
+          cd_rate: 0.3
+          sv_rate: 0.2
+          kl_increase_epoch: 3
+          l2_increase_epoch: 3
+          lr: 0.02
+          batch_size: 16
+          max_epochs: 6
+          posterior_samples: 3
+
+        """
+
+    static let randomConfig = common + """
+        search:
+          method: random
+          sizes: [1.0, 0.5]
+          trials_per_size: 2
+          select_by: valid_nll
+          seed: 3
+          space:
+            lr: {dist: log_uniform, min: 0.005, max: 0.03}
+            dropout_rate: {dist: uniform, min: 0.0, max: 0.2}
+        """
+
+    static let pbtConfig = common + """
+        search:
+          method: pbt
+          sizes: [1.0, 0.5]
+          population: 3
+          epochs_per_generation: 2
+          max_generations: 2
+          select_by: samp_valid_nll
+          seed: 4
+          space:
+            lr: {dist: log_uniform, min: 0.005, max: 0.03, init: 0.02}
+            kl_co_scale: {dist: log_uniform, min: 1.0e-6, max: 1.0e-3}
+        """
+
+    static func search(_ name: String, _ config: String, stopAfter: Int? = nil) -> Result<String, Error> {
+        Result {
+            let dir = base + "/" + name
+            let cfg = base + "/\(name).yaml"
+            try config.write(toFile: cfg, atomically: true, encoding: .utf8)
+            var o = SearchOptions(outDir: dir)
+            o.configPath = cfg
+            o.stopAfterItems = stopAfter
+            let code = try SearchRun.run(o, log: { _ in })
+            guard code == (stopAfter == nil ? .ok : .interrupted) else { throw RunError("search \(name) ended with \(code)") }
+            return dir
+        }
+    }
+
+    static let random = search("random", randomConfig)
+    static let pbt = search("pbt", pbtConfig)
+    static let partial = search("partial", randomConfig, stopAfter: 2)
+
+    static func tempDir(_ name: String) -> String {
+        let d = base + "/out-" + name
+        try? FileManager.default.removeItem(atPath: d)
+        return d
+    }
+}
