@@ -25,20 +25,34 @@ let package = Package(
         .target(name: "Training", dependencies: ["LFADS"]),
         // YAML run configs and --set overrides.
         .target(name: "Config", dependencies: ["LFADS", .product(name: "Yams", package: "Yams")]),
+        // Random search and PBT across dataset sizes: subsets, sampling, the search state machine.
+        .target(name: "Search", dependencies: ["LFADS", "Training", "Config"]),
         // Parameter files, datasets and outputs: the model's types in HDF5.
         .target(name: "ModelIO", dependencies: ["LFADS", "Store"]),
+        // The training-step benchmark: step timing, SGEMM peak, FLOP count of lfads-model.md §11.
+        .target(name: "Bench", dependencies: ["LFADS", "Training", "Config", "ModelIO", "CBLAS"]),
+        // MPI: model groups, their Communicator, messages; the only module that imports CMPI.
+        .target(name: "Cluster", dependencies: ["CMPI", "Training"]),
         // What the commands do: runs, outputs, checkpoints; the CLI only parses arguments.
-        .target(name: "App", dependencies: ["LFADS", "Store", "ModelIO", "Training", "Config"]),
+        .target(name: "App", dependencies: ["LFADS", "Store", "ModelIO", "Training", "Config", "Search"]),
+        // `spikesae report`: reads results.h5 files, writes CSV tables, SVG plots and an HTML page.
+        .target(name: "Report", dependencies: ["Store"]),
+        // The search under mpirun: coordinator and model groups over the Cluster layer.
+        .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Training"]),
         .executableTarget(
             name: "spikesae",
             dependencies: [
-                "LFADS", "Store", "ModelIO", "Training", "Config", "App",
+                "LFADS", "Store", "ModelIO", "Training", "Config", "App", "Bench", "Cluster", "Report", "SearchMPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "LFADS"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ModelIO", "Store"]),
         .testTarget(name: "AppTests", dependencies: ["App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Store", "App"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
     ]
 )

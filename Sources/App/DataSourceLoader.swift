@@ -5,21 +5,31 @@ import ModelIO
 
 /// Turns a config's data section into a validated dataset.
 enum DataSourceLoader {
-    /// A synthetic source is generated into `synthPath` (kept beside the run's outputs, so `spikesae
-    /// eval` can read it later) and then read back through the same validation as any file.
-    static func load(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
+    /// Fails on a missing data section or a bad synth spec, without touching any file.
+    static func check(_ source: DataSource?) throws {
         switch source {
-        case nil:
-            throw RunError("no data: give --data FILE.h5, or a 'data' section (file: or synth:) in the config")
-        case .file(let path):
-            return try SpikeDataset.load(path: path)
-        case .synth(let system, let options):
-            let spec = try synthSpec(system: system, options: options)
-            if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath)) == nil {
-                try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
-            }
-            return try SpikeDataset.load(path: synthPath)
+        case nil: throw RunError("no data: give --data FILE.h5, or a 'data' section (file: or synth:) in the config")
+        case .file: break
+        case .synth(let system, let options): _ = try synthSpec(system: system, options: options)
         }
+    }
+
+    /// Writes the synthetic data to `synthPath` (kept beside the run's outputs, so `spikesae eval`
+    /// can read it later) unless a valid file is already there. One writer (the group leader) calls
+    /// this before every rank calls `read`, which validates it like any data file.
+    static func prepare(_ source: DataSource?, synthPath: String) throws {
+        guard case .synth(let system, let options) = source else { return try check(source) }
+        let spec = try synthSpec(system: system, options: options)
+        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath)) == nil {
+            try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
+        }
+    }
+
+    /// Reads and validates the data file, or the synthetic data `prepare` wrote.
+    static func read(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
+        try check(source)
+        if case .file(let path) = source { return try SpikeDataset.load(path: path) }
+        return try SpikeDataset.load(path: synthPath)
     }
 
     static func synthSpec(system: String, options: [String: HPValue]) throws -> SynthSpec {

@@ -5,7 +5,8 @@ import Training
 final class Progress {
     let maxEpochs: Int
     let log: (String) -> Void
-    let tty = isatty(1) != 0
+    /// mpirun gives its ranks a pty even when its own output goes to a file, so no bar under mpirun.
+    let tty = isatty(1) != 0 && ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] == nil
 
     init(maxEpochs: Int, log: @escaping (String) -> Void) { self.maxEpochs = maxEpochs; self.log = log }
 
@@ -28,10 +29,10 @@ final class Progress {
 }
 
 /// SIGINT, SIGTERM and SIGUSR1 ask training to stop after the current epoch's checkpoint.
-enum StopSignal {
+public enum StopSignal {
     nonisolated(unsafe) private static var flag: sig_atomic_t = 0
-    static var requested: Bool { flag != 0 }
-    static func install() {
+    public static var requested: Bool { flag != 0 }
+    public static func install() {
         for s in [SIGINT, SIGTERM, SIGUSR1] { signal(s) { _ in StopSignal.flag = 1 } }
     }
 }

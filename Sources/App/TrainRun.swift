@@ -27,7 +27,84 @@ public enum TrainRun {
     static let outputFiles = ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json"]
 
     /// Trains one model and writes DIR/{config.yaml, checkpoint.h5, history.csv, params.h5, rates.h5, metrics.json}.
-    public static func run(_ o: TrainOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
+    /// Every rank of `comm` (one model group) calls this; only its leader (rank 0) writes and logs.
+    /// Each setup phase ends with every rank agreeing on success, so bad input ends all ranks with one
+    /// message (an `AgreedFailure`) instead of leaving some blocked in a collective.
+    public static func run(_ o: TrainOptions, comm: Communicator = SingleProcess(),
+                           log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
+        let dir = o.outDir
+        let fm = FileManager.default
+        let leader = comm.rank == 0
+        let log: (String) -> Void = leader ? log : { _ in }
+
+        // Phase 1, every rank, nothing written yet (so no rank sees another's output directory).
+        var config = try agree(comm) { try resolveConfig(o, log: log) }
+        let synthPath = dir + "/data.h5"
+
+        // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is
+        // also the barrier the other ranks wait at before reading that data.
+        try agree(comm) {
+            guard leader else { return }
+            if !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try DataSourceLoader.prepare(config.data, synthPath: synthPath)
+        }
+
+        // Phase 3, every rank loads and validates the data, the model and the checkpoint.
+        let (dataset, hp, start) = try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
+            try failForTestsIfAsked(rank: comm.rank)
+            let dataset = try DataSourceLoader.read(config.data, synthPath: synthPath)
+            var hp = config.hps
+            hp.dataDim = dataset.N
+            hp.seqLen = dataset.T
+            do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
+            let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
+                : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
+            if leader {
+                for w in dataset.warnings { log("warning: \(w)") }
+                var resolved = config
+                resolved.hps = hp
+                if !o.resume { try resolved.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+            }
+            return (dataset, hp, state)
+        }
+        config.hps = hp
+        var state = start
+
+        let data = TrainingData(
+            train: SplitData(counts: dataset.trainCounts, trials: dataset.trainCount, inds: dataset.trainInds, splitID: 0),
+            valid: SplitData(counts: dataset.validCounts, trials: dataset.validCount, inds: dataset.validInds, splitID: 1),
+            T: dataset.T, N: dataset.N)
+        if o.resume { log("resuming \(dir) at epoch \(state.epoch)") }
+        log("data: \(dataset.path): train \(dataset.trainCount), valid \(dataset.validCount) trials, T = \(dataset.T) bins, N = \(dataset.N) neurons")
+        log("model: \(ParameterLayout(hp).count) parameters; batch \(hp.batchSize), \(data.train.trials < hp.batchSize ? 1 : data.train.trials / hp.batchSize) steps/epoch, max \(hp.maxEpochs) epochs")
+        if comm.size > 1 { log("data parallel over \(comm.size) ranks: about \(hp.batchSize / comm.size) trials per rank per step") }
+
+        let trainer = Trainer(hp: hp, data: data, comm: comm)
+        let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
+        StopSignal.install()
+        var epochsThisRun = 0
+        let stopAfter = o.stopAfterEpochs ?? Int.max
+        // A signal reaches the ranks at slightly different times; one allreduce per epoch makes them
+        // all stop after the same epoch.
+        try trainer.run(&state, shouldStop: { try anyRank(comm, StopSignal.requested || epochsThisRun >= stopAfter) }) { s, rec in
+            epochsThisRun += 1
+            guard leader else { return }
+            try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
+            try History.write(s.history, to: dir + "/history.csv")
+            progress.epoch(rec, best: s.bestEpoch)
+        }
+        if state.stopReason == .interrupted {
+            log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
+            return .interrupted
+        }
+        guard leader else { return state.stopReason == .diverged ? .diverged : .ok }
+        return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
+    }
+
+    /// The run's config: the saved one for --resume, else the file with --data; then the overrides.
+    /// Refuses a non-empty output directory without --force.
+    static func resolveConfig(_ o: TrainOptions, log: (String) -> Void) throws -> RunConfig {
         let dir = o.outDir
         let fm = FileManager.default
         var config: RunConfig
@@ -44,53 +121,21 @@ public enum TrainRun {
             if fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
                 throw RunError("output directory \(dir) already exists and is not empty; use --resume \(dir) to continue it or --force to overwrite it")
             }
-            for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) }
         }
         for s in o.overrides {
             try config.apply(override: s)
             log("override: \(config.overrides.last!)")
         }
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let dataset = try DataSourceLoader.load(config.data, synthPath: dir + "/data.h5")
-        for w in dataset.warnings { log("warning: \(w)") }
-        var hp = config.hps
-        hp.dataDim = dataset.N
-        hp.seqLen = dataset.T
-        do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
-        config.hps = hp
-        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        if !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+        try DataSourceLoader.check(config.data)
+        return config
+    }
 
-        let data = TrainingData(
-            train: SplitData(counts: dataset.trainCounts, trials: dataset.trainCount, inds: dataset.trainInds, splitID: 0),
-            valid: SplitData(counts: dataset.validCounts, trials: dataset.validCount, inds: dataset.validInds, splitID: 1),
-            T: dataset.T, N: dataset.N)
-        var state: TrainerState
-        if o.resume {
-            state = try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
-            log("resuming \(dir) at epoch \(state.epoch)")
-        } else {
-            state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
+    /// SPIKESAE_TEST_FAIL_RANK=r makes group rank r fail while loading data, so tests can check
+    /// that a failure on one rank ends every rank.
+    static func failForTestsIfAsked(rank: Int) throws {
+        if let r = ProcessInfo.processInfo.environment["SPIKESAE_TEST_FAIL_RANK"], Int(r) == rank {
+            throw RunError("rank \(rank) failed to load the data (simulated by SPIKESAE_TEST_FAIL_RANK=\(r))")
         }
-        log("data: \(dataset.path): train \(dataset.trainCount), valid \(dataset.validCount) trials, T = \(dataset.T) bins, N = \(dataset.N) neurons")
-        log("model: \(ParameterLayout(hp).count) parameters; batch \(hp.batchSize), \(data.train.trials < hp.batchSize ? 1 : data.train.trials / hp.batchSize) steps/epoch, max \(hp.maxEpochs) epochs")
-
-        let trainer = Trainer(hp: hp, data: data)
-        let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
-        StopSignal.install()
-        var epochsThisRun = 0
-        let stopAfter = o.stopAfterEpochs ?? Int.max
-        try trainer.run(&state, shouldStop: { StopSignal.requested || epochsThisRun >= stopAfter }) { s, rec in
-            epochsThisRun += 1
-            try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
-            try History.write(s.history, to: dir + "/history.csv")
-            progress.epoch(rec, best: s.bestEpoch)
-        }
-        if state.stopReason == .interrupted {
-            log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
-            return .interrupted
-        }
-        return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
     }
 
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,

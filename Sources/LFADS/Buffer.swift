@@ -31,6 +31,13 @@ public final class Buffer<T: Scalar> {
     _ b: UnsafePointer<T>, _ ldb: Int, transB: Bool = false,
     _ c: UnsafeMutablePointer<T>, _ ldc: Int, alpha: T = 1, beta: T = 0
 ) {
+    if GemmTimer.enabled {
+        GemmTimer.timed(.init(m: m, n: n, k: k, transA: transA, transB: transB)) {
+            T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+        return
+    }
     T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
            a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
 }

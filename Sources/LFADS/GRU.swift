@@ -12,6 +12,9 @@ public struct GRUParams: Sendable {
         inputs = wxE.shape[0]
         units = wxE.shape[1] / 3
     }
+
+    /// Offset of the last `fused` rows of W_x, which the layout keeps directly above W_h.
+    func fusedRows(_ fused: Int) -> Int { wx + (inputs - fused) * 3 * units }
 }
 
 /// Test-only breakages of backward formulas, to prove the gradient check can fail.
@@ -32,110 +35,170 @@ public enum BackwardMutation: String, Sendable, CaseIterable {
 /// States live in T+1 slots so that the previous states of all steps form one contiguous block in time
 /// order, whichever the direction: forward runs read slot t and write slot t+1; backward runs
 /// (t = T−1…0) read slot t+1 and write slot t. Weight gradients are then one GEMM over all steps.
+///
+/// With `inputs` I > 0 the run also takes a per-step input x_t through the last I rows of W_x, which
+/// the parameter layout stores directly above W_h: [x_t | h] · [W_x; W_h] is one GEMM, so the input
+/// projection costs no separate (thin, slow) GEMM in either direction, nor in the weight gradient.
+/// The rows [x_t | h_prev] (`xh`) and [x_t | r ⊙ h_prev] (`rho`) are kept per step for that.
+///
+/// Memory is what limits the batch, so: dA overwrites the gates of its step (backward visits each
+/// step once, after forward); the unclipped v can be recomputed in backward, bit for bit, instead
+/// of stored; and states can live inside `xh` (leading dimension `stateLd`) instead of in a
+/// contiguous [T+1, B, H] copy.
 final class GRURun<T: Scalar> {
-    let steps: Int, B: Int, H: Int
+    let steps: Int, B: Int, H: Int, I: Int
     let reverse: Bool
-    let states: Buffer<T>   // [T+1, B, H]
-    let gates: Buffer<T>    // [T, B, 3H]: r | u | c
-    let v: Buffer<T>        // [T, B, H] unclipped v, for the clip mask
-    let rho: Buffer<T>      // [T, B, H] r ⊙ h_prev
-    let dA: Buffer<T>       // [T, B, 3H] gradient of the pre-activations
+    let gates: Buffer<T>    // [T, B, 3H]: r | u | c after forward, dA after backward
+    let vStore: Buffer<T>?  // [T, B, H] unclipped v, when kept
+    let rho: Buffer<T>      // [T, B, I+H]: [x_t | r ⊙ h_prev]
     let gh: Buffer<T>       // [B, 3H] recurrent products of one step
-    let dRho: Buffer<T>     // [B, H]
+    let dRho: Buffer<T>     // [B, I+H]
+    /// [T+1, B, I+H]: slot prevSlot(t) holds [x_t | h_prev].
+    let xh: Buffer<T>
+    let statesStore: Buffer<T>?
+    /// Leading dimension of the states: H when contiguous, I+H inside xh.
+    let stateLd: Int
 
-    init(T: Int, B: Int, H: Int, reverse: Bool) {
-        self.steps = T; self.B = B; self.H = H; self.reverse = reverse
-        states = Buffer((T + 1) * B * H)
+    /// `contiguousStates`: keep [T+1, B, H] states apart from xh (always so when I = 0).
+    /// `keepsUnclipped`: store v (else backward recomputes it).
+    init(T: Int, B: Int, H: Int, inputs I: Int = 0, reverse: Bool, contiguousStates: Bool = true,
+         keepsUnclipped: Bool = true) {
+        self.steps = T; self.B = B; self.H = H; self.I = I; self.reverse = reverse
         gates = Buffer(T * B * 3 * H)
-        v = Buffer(T * B * H)
-        rho = Buffer(T * B * H)
-        dA = Buffer(T * B * 3 * H)
+        vStore = keepsUnclipped ? Buffer(T * B * H) : nil
+        rho = Buffer(T * B * (I + H))
         gh = Buffer(B * 3 * H)
-        dRho = Buffer(B * H)
+        dRho = Buffer(B * (I + H))
+        xh = Buffer((T + 1) * B * (I + H))
+        let separate = contiguousStates && I > 0
+        statesStore = separate ? Buffer((T + 1) * B * H) : nil
+        stateLd = separate ? H : I + H
     }
+
+    /// The gradient of the pre-activations, [T, B, 3H], once backward has run.
+    var dA: Buffer<T> { gates }
+    /// The unclipped v [T, B, H] (runs that keep it).
+    var v: Buffer<T> { vStore! }
 
     @inline(__always) func prevSlot(_ t: Int) -> Int { reverse ? t + 1 : t }
     @inline(__always) func outSlot(_ t: Int) -> Int { reverse ? t : t + 1 }
-    @inline(__always) func state(_ slot: Int) -> UnsafeMutablePointer<T> { states.p + slot * B * H }
-    /// The output h_t of time t, [B, H].
+    @inline(__always) func state(_ slot: Int) -> UnsafeMutablePointer<T> {
+        if let s = statesStore { return s.p + slot * B * H }
+        return xh.p + slot * B * (I + H) + I
+    }
+    /// The output h_t of time t, [B, H] with leading dimension stateLd.
     @inline(__always) func output(_ t: Int) -> UnsafeMutablePointer<T> { state(outSlot(t)) }
-    /// The initial state, [B, H].
+    /// The initial state, [B, H] with leading dimension stateLd.
     var initial: UnsafeMutablePointer<T> { state(reverse ? steps : 0) }
-    /// Previous states of t = 0…T−1 in time order, [T, B, H].
-    var previousStates: UnsafeMutablePointer<T> { state(reverse ? 1 : 0) }
+    /// Where the caller puts x_t before step t: rows of I with leading dimension I+H, twice
+    /// (the same values in both).
+    func input(_ t: Int) -> (xh: UnsafeMutablePointer<T>, rho: UnsafeMutablePointer<T>, ld: Int) {
+        (xh.p + prevSlot(t) * B * (I + H), rho.p + t * B * (I + H), I + H)
+    }
 
-    /// One step: a [B, 3H] is x_t·W_x + b; wh is W_h [H, 3H].
-    func stepForward(_ t: Int, a: UnsafePointer<T>, wh: UnsafePointer<T>, clip: T) {
-        let H = self.H, B = self.B, H3 = 3 * H
+    /// One step: a [B, 3H] with row stride `aStride` (0: one row for all, e.g. the bias) is the
+    /// pre-activation from everything but h and x_t; w points at the I fused rows of W_x, directly
+    /// followed by W_h [H, 3H] (with I = 0, at W_h).
+    func stepForward(_ t: Int, a: UnsafePointer<T>, aStride: Int? = nil, wh w: UnsafePointer<T>, clip: T) {
+        let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, aS = aStride ?? H3, sld = stateLd
         let h = state(prevSlot(t)), out = state(outSlot(t))
-        let g = gates.p + t * B * H3, vt = v.p + t * B * H, rt = rho.p + t * B * H, gh = self.gh.p
-        gemm(B, 2 * H, H, h, H, wh, H3, gh, H3)
+        let xhPrev = xh.p + prevSlot(t) * B * ld, xhOut = xh.p + outSlot(t) * B * ld
+        let g = gates.p + t * B * H3, rt = rho.p + t * B * ld, gh = self.gh.p
+        let copyOut = statesStore != nil && I > 0
+        if copyOut && t == (reverse ? steps - 1 : 0) {
+            for bi in 0..<B { (xhPrev + bi * ld + I).update(from: h + bi * sld, count: H) }
+        }
+        gemm(B, 2 * H, ld, xhPrev, ld, w, H3, gh, H3)
         for bi in 0..<B {
-            let ar = a + bi * H3, ghr = gh + bi * H3, gr = g + bi * H3, hr = h + bi * H, rr = rt + bi * H
+            let ar = a + bi * aS, au = ar + H, ghr = gh + bi * H3, ghu = ghr + H
+            let gr = g + bi * H3, gu = gr + H, hr = h + bi * sld, rr = rt + bi * ld + I
             for j in 0..<H {
-                let r = sigmoid(ar[j] + ghr[j])
-                let u = sigmoid(ar[H + j] + ghr[H + j])
-                gr[j] = r; gr[H + j] = u
+                let r = T.sigmoid(ar[j] + ghr[j])
+                gr[j] = r
+                gu[j] = T.sigmoid(au[j] + ghu[j])
                 rr[j] = r * hr[j]
             }
         }
-        gemm(B, H, H, rt, H, wh + 2 * H, H3, gh + 2 * H, H3)
+        gemm(B, H, ld, rt, ld, w + 2 * H, H3, gh + 2 * H, H3)
+        let lo = -clip, vt = vStore.map { $0.p + t * B * H }
         for bi in 0..<B {
-            let ar = a + bi * H3, ghr = gh + bi * H3, gr = g + bi * H3, hr = h + bi * H
-            let vr = vt + bi * H, outr = out + bi * H
-            for j in 0..<H {
-                let c = T.tanh(ar[2 * H + j] + ghr[2 * H + j])
-                gr[2 * H + j] = c
-                let u = gr[H + j]
-                let vv = u * hr[j] + (1 - u) * c
-                vr[j] = vv
-                outr[j] = min(max(vv, -clip), clip)
+            let ac = a + bi * aS + 2 * H, ghc = gh + bi * H3 + 2 * H, gu = g + bi * H3 + H, gc = gu + H
+            let hr = h + bi * sld, outr = out + bi * sld
+            // Short loops rather than one: LLVM vectorises a loop only when its runtime alias
+            // checks between the buffers it touches stay few.
+            for j in 0..<H { gc[j] = T.tanh(ac[j] + ghc[j]) }
+            if let vt {
+                let vr = vt + bi * H
+                for j in 0..<H { vr[j] = gu[j] * hr[j] + (1 - gu[j]) * gc[j] }
+                for j in 0..<H { outr[j] = Swift.min(Swift.max(vr[j], lo), clip) }
+            } else {
+                for j in 0..<H {
+                    let u = gu[j]
+                    outr[j] = Swift.min(Swift.max(u * hr[j] + (1 - u) * gc[j], lo), clip)
+                }
             }
+            if copyOut { (xhOut + bi * ld + I).update(from: outr, count: H) }
         }
     }
 
-    /// Backward of step t: dh [B, H] is ∂L/∂h_t on entry and ∂L/∂h_{t−1} (the previous state) on exit.
-    /// Writes dA[t].
-    func stepBackward(_ t: Int, dh: UnsafeMutablePointer<T>, wh: UnsafePointer<T>, clip: T, mutation: BackwardMutation) {
-        let H = self.H, B = self.B, H3 = 3 * H
+    /// Backward of step t. dh holds rows [dx_t | ∂L/∂h_t] of width I+H: on entry the h part is
+    /// ∂L/∂h_t, on exit ∂L/∂h_{t−1} (the previous state), and with `inputGrad` the x part is ∂L/∂x_t.
+    /// w as in stepForward. Replaces the gates of step t by dA[t].
+    func stepBackward(_ t: Int, dh: UnsafeMutablePointer<T>, wh w: UnsafePointer<T>, clip: T,
+                      mutation: BackwardMutation, inputGrad: Bool = false) {
+        let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, sld = stateLd
         let h = state(prevSlot(t))
-        let g = gates.p + t * B * H3, vt = v.p + t * B * H, da = dA.p + t * B * H3
+        let g = gates.p + t * B * H3
         let ignoreClip = mutation == .noClipMask
+        let lo = ignoreClip ? -T.infinity : -clip, hi = ignoreClip ? T.infinity : clip
+        let vt = vStore.map { $0.p + t * B * H }
         for bi in 0..<B {
-            let gr = g + bi * H3, hr = h + bi * H, vr = vt + bi * H, dar = da + bi * H3, dhr = dh + bi * H
-            for j in 0..<H {
-                let vv = vr[j]
-                let dv = (ignoreClip || (vv >= -clip && vv <= clip)) ? dhr[j] : 0
-                let u = gr[H + j], c = gr[2 * H + j]
-                let du = dv * (hr[j] - c)
-                let dc = dv * (1 - u)
-                dhr[j] = dv * u
-                dar[2 * H + j] = dc * (1 - c * c)
-                dar[H + j] = du * u * (1 - u)
+            let gu = g + bi * H3 + H, gc = gu + H, hr = h + bi * sld, dhr = dh + bi * ld + I
+            if let vt {
+                let vr = vt + bi * H
+                for j in 0..<H {
+                    let vv = vr[j], u = gu[j], c = gc[j]
+                    let dv = vv >= lo && vv <= hi ? dhr[j] : 0
+                    dhr[j] = dv * u
+                    gc[j] = dv * (1 - u) * (1 - c * c)
+                    gu[j] = dv * (hr[j] - c) * u * (1 - u)
+                }
+            } else {
+                for j in 0..<H {
+                    let u = gu[j], c = gc[j]
+                    let vv = u * hr[j] + (1 - u) * c   // as in stepForward, so the same bits
+                    let dv = vv >= lo && vv <= hi ? dhr[j] : 0
+                    dhr[j] = dv * u
+                    gc[j] = dv * (1 - u) * (1 - c * c)
+                    gu[j] = dv * (hr[j] - c) * u * (1 - u)
+                }
             }
         }
+        // dρ (and, with inputGrad, the candidate's share of dx_t).
+        let k0 = inputGrad ? 0 : I
         let dRho = self.dRho.p
-        gemm(B, H, H, da + 2 * H, H3, wh + 2 * H, H3, transB: true, dRho, H)
-        let swap = mutation == .swappedGateBlocks
+        gemm(B, ld - k0, H, g + 2 * H, H3, w + k0 * H3 + 2 * H, H3, transB: true, dRho + k0, ld)
         for bi in 0..<B {
-            let gr = g + bi * H3, hr = h + bi * H, dar = da + bi * H3, dhr = dh + bi * H, drr = dRho + bi * H
+            let gr = g + bi * H3, hr = h + bi * sld
+            let dhr = dh + bi * ld + I, drr = dRho + bi * ld + I
             for j in 0..<H {
-                let r = gr[j]
-                dhr[j] += drr[j] * r
-                let dr = drr[j] * hr[j]
-                dar[j] = dr * r * (1 - r)
+                let r = gr[j], d = drr[j]
+                dhr[j] += d * r
+                gr[j] = d * hr[j] * r * (1 - r)
             }
-            if swap { for j in 0..<H { let x = dar[j]; dar[j] = dar[H + j]; dar[H + j] = x } }
+            if inputGrad && I > 0 { (dh + bi * ld).update(from: dRho + bi * ld, count: I) }
+            if mutation == .swappedGateBlocks { for j in 0..<H { let x = gr[j]; gr[j] = gr[H + j]; gr[H + j] = x } }
         }
-        gemm(B, H, 2 * H, da, H3, wh, H3, transB: true, dh, H, beta: 1)
+        gemm(B, ld - k0, 2 * H, g, H3, w + k0 * H3, H3, transB: true, dh + k0, ld, beta: 1)
     }
 
-    /// dW_h and db from all steps' dA (one GEMM each block); dW_x is left to the caller,
-    /// whose input layout it knows.
-    func accumulateRecurrentGrads(dWh: UnsafeMutablePointer<T>, db: UnsafeMutablePointer<T>) {
-        let H = self.H, H3 = 3 * H, rows = steps * B
-        gemm(H, 2 * H, rows, previousStates, H, transA: true, dA.p, H3, dWh, H3, beta: 1)
-        gemm(H, H, rows, rho.p, H, transA: true, dA.p + 2 * H, H3, dWh + 2 * H, H3, beta: 1)
-        addColumnSums(dA.p, rows: rows, cols: H3, ld: H3, into: db)
+    /// d[W_x fused rows; W_h] (dw, as w in stepForward) and db from all steps' dA, one GEMM per
+    /// gate group.
+    func accumulateRecurrentGrads(dWh dw: UnsafeMutablePointer<T>, db: UnsafeMutablePointer<T>) {
+        let H = self.H, H3 = 3 * H, rows = steps * B, ld = I + H, dA = gates.p
+        let prev = xh.p + (reverse ? 1 : 0) * B * ld
+        gemm(ld, 2 * H, rows, prev, ld, transA: true, dA, H3, dw, H3, beta: 1)
+        gemm(ld, H, rows, rho.p, ld, transA: true, dA + 2 * H, H3, dw + 2 * H, H3, beta: 1)
+        addColumnSums(dA, rows: rows, cols: H3, ld: H3, into: db)
     }
 }

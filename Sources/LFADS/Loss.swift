@@ -54,15 +54,25 @@ extension LFADSModel {
         let nB = Double(options.normTrials ?? d.B)
         let elems = nB * Double(d.T * d.N)
         let kSv = 1 - hp.svRate
+        let n = d.T * d.B * d.N, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
+        for i in 0..<n { rate[i] = T.exp(lr[i]) }
         var rec = 0.0, sv = 0.0
-        for i in 0..<(d.T * d.B * d.N) {
-            let xi = Double(x[i]), m = Double(noise.svMask.p[i])
-            var lam = Double(logRates.p[i])
-            var gate = 1.0
-            if options.cdSurrogate { gate = Double(noise.cdGrad.p[i]); lam *= gate }
-            let l = poissonNLL(count: xi, logRate: lam) * gate
-            rec += m * l
-            sv += (1 - m) * l
+        if options.cdSurrogate {
+            for i in 0..<n {
+                let xi = Double(x[i]), m = Double(svm[i])
+                let gate = Double(noise.cdGrad.p[i]), lam = Double(lr[i]) * gate
+                let l = poissonNLL(count: xi, logRate: lam) * gate
+                rec += m * l
+                sv += (1 - m) * l
+            }
+        } else {
+            // exp(λ) from `rates` (the Float path's approximation, libm in Double); sums in Double.
+            for i in 0..<n {
+                let xi = Double(x[i]), m = Double(svm[i])
+                let l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
+                rec += m * l
+                sv += (1 - m) * l
+            }
         }
         var terms = LossTerms()
         terms.recon = rec / (elems * kSv)

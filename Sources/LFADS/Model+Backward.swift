@@ -11,9 +11,8 @@ extension LFADSModel {
 
         // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv).
         let c = T(scale / (nB * Double(d.T * N) * (1 - hp.svRate)))
-        for i in 0..<(TB * N) {
-            dLogRates.p[i] = c * noise.cdGrad.p[i] * noise.svMask.p[i] * (T.exp(logRates.p[i]) - x[i])
-        }
+        let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
+        for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
         gemm(F, N, TB, phi.p, F, transA: true, dLogRates.p, N, G + off.readoutW, N, beta: 1)
         addColumnSums(dLogRates.p, rows: TB, cols: N, ld: N, into: G + off.readoutB)
         gemm(TB, F, N, dLogRates.p, N, P + off.readoutW, N, transB: true, dPhi.p, F)
@@ -23,44 +22,52 @@ extension LFADSModel {
         }
         dPhiInit.zero(); dg.zero(); ds.zero()
 
+        // Generator rows [du_t | ∂L/∂g], controller rows [dφ_{t−1} | ∂L/∂s].
+        let ldg = U + Hg, lds = F + Hc, U2 = 2 * U
         for t in stride(from: d.T - 1, through: 0, by: -1) {
             gemm(B, Hg, F, dPhi.p + t * B * F, F, facW.p, F, transB: true, dTmp.p, Hg)
             let mask = noise.dG.p + t * B * Hg
-            for i in 0..<(B * Hg) { dg.p[i] += dTmp.p[i] * mask[i] }
-            gen.stepBackward(t, dh: dg.p, wh: P + genP.wh, clip: clip, mutation: mutation)
-            guard let con, let conP else { continue }
-            let daGen = gen.dA.p + t * B * 3 * Hg
-            let dmu = dCoMean.p + t * B * U, dlv = dCoLogvar.p + t * B * U
-            gemm(B, U, 3 * Hg, daGen, 3 * Hg, P + genP.wx, 3 * Hg, transB: true, dmu, U)
-            let lv = coLogvar.p + t * B * U, eps = noise.epsCo.p + t * B * U
-            let kdm = klCoDMean.p + t * B * U, kdl = klCoDLogvar.p + t * B * U
-            for i in 0..<(B * U) {
-                let du = dmu[i]
-                dlv[i] = du * T.exp(lv[i] / 2) * eps[i] / 2 + kdl[i]
-                dmu[i] = du + kdm[i]
+            for b in 0..<B {
+                let o = dg.p + b * ldg + U, s = dTmp.p + b * Hg, m = mask + b * Hg
+                for j in 0..<Hg { o[j] += s[j] * m[j] }
             }
-            gemm(B, Hc, U, dmu, U, P + off.coWMean, U, transB: true, ds.p, Hc, beta: 1)
-            gemm(B, Hc, U, dlv, U, P + off.coWLogvar, U, transB: true, ds.p, Hc, beta: 1)
-            con.stepBackward(t, dh: ds.p, wh: P + conP.wh, clip: clip, mutation: mutation)
-            let daCon = con.dA.p + t * B * 3 * Hc
-            gemm(B, F, 3 * Hc, daCon, 3 * Hc, P + conP.wx + 2 * d.Eci * 3 * Hc, 3 * Hc, transB: true, dTmp.p, F)
+            gen.stepBackward(t, dh: dg.p, wh: P + genP.fusedRows(U), clip: clip, mutation: mutation,
+                             inputGrad: d.hasController)
+            guard let con, let conP else { continue }
+            let dco = dCo.p + t * B * U2, lv = coLogvar.p + t * B * U, eps = noise.epsCo.p + t * B * U
+            let kdm = klCoDMean.p + t * B * U, kdl = klCoDLogvar.p + t * B * U
+            for b in 0..<B {
+                for k in 0..<U {
+                    let i = b * U + k, du = dg.p[b * ldg + k]
+                    dco[b * U2 + U + k] = du * T.exp(lv[i] / 2) * eps[i] / 2 + kdl[i]
+                    dco[b * U2 + k] = du + kdm[i]
+                }
+            }
+            gemm(B, Hc, U2, dco, U2, coW.p, U2, transB: true, ds.p + F, lds, beta: 1)
+            con.stepBackward(t, dh: ds.p, wh: P + conP.fusedRows(F), clip: clip, mutation: mutation, inputGrad: true)
             let target = t == 0 ? dPhiInit.p : dPhi.p + (t - 1) * B * F
             let pm = noise.dPhi.p + t * B * F
-            for i in 0..<(B * F) { target[i] += dTmp.p[i] * pm[i] }
+            for b in 0..<B {
+                let o = target + b * F, s = ds.p + b * lds, m = pm + b * F
+                for j in 0..<F { o[j] += s[j] * m[j] }
+            }
         }
 
-        // Generator weights; dg now holds ∂L/∂g0.
-        gemm(U, 3 * Hg, TB, u.p, U, transA: true, gen.dA.p, 3 * Hg, G + genP.wx, 3 * Hg, beta: 1)
-        gen.accumulateRecurrentGrads(dWh: G + genP.wh, db: G + genP.b)
+        // Generator weights, its input rows included; dg's state part now holds ∂L/∂g0.
+        gen.accumulateRecurrentGrads(dWh: G + genP.fusedRows(U), db: G + genP.b)
         if let con, let conP { controllerWeightsBackward(P, G, noise: noise, con: con, conP: conP) }
 
         // Factor map, including φ_{−1}.
+        let dg0 = dg.p + U
         dFacW.zero()
         gemm(Hg, F, TB, gDropped.p, Hg, transA: true, dPhi.p, F, dFacW.p, F)
         if d.hasController {
             gemm(Hg, F, B, g0Dropped.p, Hg, transA: true, dPhiInit.p, F, dFacW.p, F, beta: 1)
             gemm(B, Hg, F, dPhiInit.p, F, facW.p, F, transB: true, dTmp.p, Hg)
-            for i in 0..<(B * Hg) { dg.p[i] += dTmp.p[i] * noise.dG0.p[i] }
+            for b in 0..<B {
+                let o = dg0 + b * ldg, s = dTmp.p + b * Hg, m = noise.dG0.p + b * Hg
+                for j in 0..<Hg { o[j] += s[j] * m[j] }
+            }
         }
         factorNormBackward(G)
         icBackward(P, G, noise: noise, weights: weights, scale: scale, nB: nB)
@@ -68,8 +75,8 @@ extension LFADSModel {
         if options.includeParameterTerms {
             let w = scale * weights.l2 / l2Denominator
             for k in l2Kernels {
-                let s = T(w * k.scale)
-                for i in 0..<k.count { G[k.offset + i] += s * P[k.offset + i] }
+                let s = T(w * k.scale), g = G + k.offset, p = P + k.offset
+                for i in 0..<k.count { g[i] += s * p[i] }
             }
         }
     }
@@ -78,15 +85,25 @@ extension LFADSModel {
     func controllerWeightsBackward(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
                                    con: GRURun<T>, conP: GRUParams) {
         let d = dims, B = d.B, TB = d.T * B, E = d.Eci, Hc = d.Hc, U = d.U, F = d.F, Hc3 = 3 * Hc, L = d.L
-        addColumnSums(ds.p, rows: B, cols: Hc, ld: Hc, into: G + conP.h0!)
+        addColumnSums(ds.p + F, rows: B, cols: Hc, ld: F + Hc, into: G + conP.h0!)
         gemm(2 * E, Hc3, TB, ci.p, 2 * E, transA: true, con.dA.p, Hc3, G + conP.wx, Hc3, beta: 1)
-        gemm(F, Hc3, TB, phiPrev.p, F, transA: true, con.dA.p, Hc3, G + conP.wx + 2 * E * Hc3, Hc3, beta: 1)
-        con.accumulateRecurrentGrads(dWh: G + conP.wh, db: G + conP.b)
-        let states = con.output(0)
-        gemm(Hc, U, TB, states, Hc, transA: true, dCoMean.p, U, G + off.coWMean, U, beta: 1)
-        addColumnSums(dCoMean.p, rows: TB, cols: U, ld: U, into: G + off.coBMean)
-        gemm(Hc, U, TB, states, Hc, transA: true, dCoLogvar.p, U, G + off.coWLogvar, U, beta: 1)
-        addColumnSums(dCoLogvar.p, rows: TB, cols: U, ld: U, into: G + off.coBLogvar)
+        con.accumulateRecurrentGrads(dWh: G + conP.fusedRows(F), db: G + conP.b)
+
+        // co_post: both maps in one GEMM, then split into the two tensors.
+        let U2 = 2 * U
+        gemm(Hc, U2, TB, con.output(0), con.stateLd, transA: true, dCo.p, U2, dCoW.p, U2)
+        for i in 0..<Hc {
+            for k in 0..<U {
+                G[off.coWMean + i * U + k] += dCoW.p[i * U2 + k]
+                G[off.coWLogvar + i * U + k] += dCoW.p[i * U2 + U + k]
+            }
+        }
+        for r in 0..<TB {
+            for k in 0..<U {
+                G[off.coBMean + k] += dCo.p[r * U2 + k]
+                G[off.coBLogvar + k] += dCo.p[r * U2 + U + k]
+            }
+        }
 
         gemm(TB, 2 * E, Hc3, con.dA.p, Hc3, P + conP.wx, Hc3, transB: true, dCi.p, 2 * E)
         dEnc.zero(); dEncCi.zero()
@@ -119,13 +136,13 @@ extension LFADSModel {
         }
     }
 
-    /// g0 → z_ic → IC posterior (with KL_ic) → IC encoders.
+    /// g0 → z_ic → IC posterior (with KL_ic) → IC encoders. ∂L/∂g0 is in dg's state part.
     func icBackward(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
                     weights: LossWeights, scale: Double, nB: Double) {
-        let d = dims, B = d.B, D = d.D, Hg = d.Hg, Eic = d.Eic
-        gemm(D, Hg, B, z.p, D, transA: true, dg.p, Hg, G + off.g0W, Hg, beta: 1)
-        addColumnSums(dg.p, rows: B, cols: Hg, ld: Hg, into: G + off.g0B)
-        gemm(B, D, Hg, dg.p, Hg, P + off.g0W, Hg, transB: true, dZ.p, D)
+        let d = dims, B = d.B, D = d.D, Hg = d.Hg, Eic = d.Eic, ldg = d.U + Hg, dg0 = dg.p + d.U
+        gemm(D, Hg, B, z.p, D, transA: true, dg0, ldg, G + off.g0W, Hg, beta: 1)
+        addColumnSums(dg0, rows: B, cols: Hg, ld: ldg, into: G + off.g0B)
+        gemm(B, D, Hg, dg0, ldg, P + off.g0W, Hg, transB: true, dZ.p, D)
 
         let vp = T(hp.icPriorVar), vMin = T(hp.icPostVarMin)
         let klw = T(scale * weights.kl * hp.klIcScale / nB)
@@ -149,33 +166,38 @@ extension LFADSModel {
         gemm(B, E2, D, dIcMean.p, D, P + off.icPostWMean, D, transB: true, dEIc.p, E2)
         gemm(B, E2, D, dIcLogvar.p, D, P + off.icPostWLogvar, D, transB: true, dEIc.p, E2, beta: 1)
 
-        let TB = d.T * B
+        // e_ic holds each direction's final state, which is the first step its backward pass visits.
         for half in 0..<2 {
-            dEnc.p.update(repeating: 0, count: TB * Eic)
-            let t = half == 0 ? d.T - 1 : 0
+            let run = half == 0 ? icFwd : icBwd, ld = run.I + Eic
+            let rows = dEncRows.p
             for b in 0..<B {
-                let dst = dEnc.p + (t * B + b) * Eic, src = dEIc.p + b * E2 + half * Eic, m = noise.dIc.p + b * E2 + half * Eic
+                let dst = rows + b * ld + run.I, src = dEIc.p + b * E2 + half * Eic, m = noise.dIc.p + b * E2 + half * Eic
                 for j in 0..<Eic { dst[j] = src[j] * m[j] }
             }
-            if half == 0 { encoderBackward(icFwd, icFwdP, dOut: dEnc.p, P, G) }
-            else { encoderBackward(icBwd, icBwdP, dOut: dEnc.p, P, G) }
+            encoderBackward(run, half == 0 ? icFwdP : icBwdP, dOut: nil, P, G, initialized: true)
         }
     }
 
-    /// Backward through one encoder given ∂L/∂outputs [T,B,H]; adds into its four tensors.
-    func encoderBackward(_ run: GRURun<T>, _ p: GRUParams, dOut: UnsafePointer<T>,
-                         _ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>) {
-        let B = dims.B, H = p.units, TB = dims.T * B, clip = T(hp.cellClip)
-        let carry = dTmp.p
-        carry.update(repeating: 0, count: B * H)
-        let order: [Int] = run.reverse ? Array(0..<dims.T) : Array((0..<dims.T).reversed())
-        for t in order {
-            let o = dOut + t * B * H
-            for i in 0..<(B * H) { carry[i] += o[i] }
-            run.stepBackward(t, dh: carry, wh: P + p.wh, clip: clip, mutation: mutation)
+    /// Backward through one encoder given ∂L/∂outputs [T,B,H] (or, with `initialized`, the
+    /// gradient already in dEncRows for its first backward step); adds into its four tensors.
+    func encoderBackward(_ run: GRURun<T>, _ p: GRUParams, dOut: UnsafePointer<T>?,
+                         _ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, initialized: Bool = false) {
+        let B = dims.B, H = p.units, I = run.I, ld = I + H, clip = T(hp.cellClip)
+        let rows = dEncRows.p, carry = rows + I, w = P + p.fusedRows(I)
+        if !initialized { rows.update(repeating: 0, count: B * ld) }
+        func step(_ t: Int) {
+            if let dOut {
+                let o = dOut + t * B * H
+                for b in 0..<B {
+                    let c = carry + b * ld, s = o + b * H
+                    for j in 0..<H { c[j] += s[j] }
+                }
+            }
+            run.stepBackward(t, dh: rows, wh: w, clip: clip, mutation: mutation)
         }
-        addColumnSums(carry, rows: B, cols: H, ld: H, into: G + p.h0!)
-        gemm(p.inputs, 3 * H, TB, xIn.p, p.inputs, transA: true, run.dA.p, 3 * H, G + p.wx, 3 * H, beta: 1)
-        run.accumulateRecurrentGrads(dWh: G + p.wh, db: G + p.b)
+        if run.reverse { for t in 0..<dims.T { step(t) } }
+        else { for t in stride(from: dims.T - 1, through: 0, by: -1) { step(t) } }
+        addColumnSums(carry, rows: B, cols: H, ld: ld, into: G + p.h0!)
+        run.accumulateRecurrentGrads(dWh: G + p.fusedRows(I), db: G + p.b)
     }
 }

@@ -5,15 +5,10 @@ extension LFADSModel {
     public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
                         weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
         let d = dims
-        let TB = d.T * d.B, N = d.N, F = d.F, Hg = d.Hg, U = d.U
+        let TB = d.T * d.B, F = d.F, Hg = d.Hg, U = d.U
         let clip = T(hp.cellClip)
-        let kSv = 1 - hp.svRate
-        let svScale = T(1 / kSv)
 
-        // Encoder input x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in.
-        for i in 0..<(TB * N) {
-            xIn.p[i] = x[i] * noise.svMask.p[i] * svScale * noise.cdKeep.p[i] * noise.dIn.p[i]
-        }
+        encoderInputs(x, noise: noise)
         runEncoder(icFwd, icFwdP, P, clip)
         runEncoder(icBwd, icBwdP, P, clip)
         if let ciFwd, let ciBwd, let ciFwdP, let ciBwdP {
@@ -25,17 +20,17 @@ extension LFADSModel {
         let Eic = d.Eic, D = d.D, B = d.B
         for b in 0..<B {
             let e = eIc.p + b * 2 * Eic, m = noise.dIc.p + b * 2 * Eic
-            let f = icFwd.output(d.T - 1) + b * Eic, r = icBwd.output(0) + b * Eic
+            let f = icFwd.output(d.T - 1) + b * icFwd.stateLd, r = icBwd.output(0) + b * icBwd.stateLd
             for j in 0..<Eic { e[j] = f[j] * m[j]; e[Eic + j] = r[j] * m[Eic + j] }
         }
         broadcastRows(P + off.icPostBMean, rows: B, cols: D, into: icMean.p, ld: D)
         gemm(B, D, 2 * Eic, eIc.p, 2 * Eic, P + off.icPostWMean, D, icMean.p, D, beta: 1)
         broadcastRows(P + off.icPostBLogvar, rows: B, cols: D, into: icLogvar.p, ld: D)
         gemm(B, D, 2 * Eic, eIc.p, 2 * Eic, P + off.icPostWLogvar, D, icLogvar.p, D, beta: 1)
-        let vMin = T(hp.icPostVarMin)
+        let vMin = T(hp.icPostVarMin), sample = options.latents == .sample
         for i in 0..<(B * D) {
             icVar.p[i] = T.exp(icLogvar.p[i]) + vMin
-            z.p[i] = options.latents == .sample ? icMean.p[i] + T.sqrt(icVar.p[i]) * noise.epsIc.p[i] : icMean.p[i]
+            z.p[i] = sample ? icMean.p[i] + T.sqrt(icVar.p[i]) * noise.epsIc.p[i] : icMean.p[i]
         }
 
         // g0, W̃ and φ_{−1}.
@@ -52,52 +47,77 @@ extension LFADSModel {
         let Hc = d.Hc
         for t in 0..<d.T {
             if let con, let conP {
-                let a = conA.p + t * B * 3 * Hc
-                let pp = phiPrev.p + t * B * F, mask = noise.dPhi.p + t * B * F
-                let src = t == 0 ? phiInit.p : phi.p + (t - 1) * B * F
-                for i in 0..<(B * F) { pp[i] = src[i] * mask[i] }
-                gemm(B, 3 * Hc, F, pp, F, P + conP.wx + 2 * d.Eci * 3 * Hc, 3 * Hc, a, 3 * Hc, beta: 1)
-                con.stepForward(t, a: a, wh: P + conP.wh, clip: clip)
-                let s = con.output(t)
-                let mu = coMean.p + t * B * U, lv = coLogvar.p + t * B * U, ut = u.p + t * B * U
-                broadcastRows(P + off.coBMean, rows: B, cols: U, into: mu, ld: U)
-                gemm(B, U, Hc, s, Hc, P + off.coWMean, U, mu, U, beta: 1)
-                broadcastRows(P + off.coBLogvar, rows: B, cols: U, into: lv, ld: U)
-                gemm(B, U, Hc, s, Hc, P + off.coWLogvar, U, lv, U, beta: 1)
-                let eps = noise.epsCo.p + t * B * U
-                for i in 0..<(B * U) {
-                    ut[i] = options.latents == .sample ? mu[i] + T.exp(lv[i] / 2) * eps[i] : mu[i]
+                let (xz, xr, ld) = con.input(t)
+                let src = t == 0 ? phiInit.p : phi.p + (t - 1) * B * F, mask = noise.dPhi.p + t * B * F
+                for b in 0..<B {
+                    let s = src + b * F, m = mask + b * F, o1 = xz + b * ld, o2 = xr + b * ld
+                    for j in 0..<F { let v = s[j] * m[j]; o1[j] = v; o2[j] = v }
                 }
+                con.stepForward(t, a: conA.p + t * B * 3 * Hc, wh: P + conP.fusedRows(F), clip: clip)
+                controllerOutput(t, P, noise: noise, sample: sample)
             }
-            broadcastRows(P + genP.b, rows: B, cols: 3 * Hg, into: genA.p, ld: 3 * Hg)
-            gemm(B, 3 * Hg, U, u.p + t * B * U, U, P + genP.wx, 3 * Hg, genA.p, 3 * Hg, beta: 1)
-            gen.stepForward(t, a: genA.p, wh: P + genP.wh, clip: clip)
+            gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(U), clip: clip)
             let g = gen.output(t), gd = gDropped.p + t * B * Hg, mask = noise.dG.p + t * B * Hg
             for i in 0..<(B * Hg) { gd[i] = g[i] * mask[i] }
             gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)
         }
 
         // Log-rates and loss.
-        broadcastRows(P + off.readoutB, rows: TB, cols: N, into: logRates.p, ld: N)
-        gemm(TB, N, F, phi.p, F, P + off.readoutW, N, logRates.p, N, beta: 1)
+        broadcastRows(P + off.readoutB, rows: TB, cols: d.N, into: logRates.p, ld: d.N)
+        gemm(TB, d.N, F, phi.p, F, P + off.readoutW, d.N, logRates.p, d.N, beta: 1)
         return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
     }
 
-    func runEncoder(_ run: GRURun<T>, _ p: GRUParams, _ P: UnsafePointer<T>, _ clip: T) {
-        let H3 = 3 * p.units, TB = dims.T * dims.B
-        broadcastRows(P + p.b, rows: TB, cols: H3, into: encA.p, ld: H3)
-        gemm(TB, H3, p.inputs, xIn.p, p.inputs, P + p.wx, H3, encA.p, H3, beta: 1)
-        broadcastRows(P + p.h0!, rows: dims.B, cols: p.units, into: run.initial, ld: p.units)
-        if run.reverse {
-            for t in stride(from: dims.T - 1, through: 0, by: -1) {
-                run.stepForward(t, a: encA.p + t * dims.B * H3, wh: P + p.wh, clip: clip)
+    /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn and written where each encoder's fused GEMMs read it.
+    func encoderInputs(_ x: UnsafePointer<T>, noise: NoiseBundle<T>) {
+        let d = dims, N = d.N, B = d.B
+        let svScale = T(1 / (1 - hp.svRate))
+        let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
+        for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
+        for run in encoders {
+            for t in 0..<d.T {
+                let (xz, xr, ld) = run.input(t)
+                let src = xi + t * B * N
+                for b in 0..<B {
+                    let s = src + b * N, o1 = xz + b * ld, o2 = xr + b * ld
+                    for j in 0..<N { let v = s[j]; o1[j] = v; o2[j] = v }
+                }
             }
-        } else {
-            for t in 0..<dims.T { run.stepForward(t, a: encA.p + t * dims.B * H3, wh: P + p.wh, clip: clip) }
         }
     }
 
-    /// W̃ = fac.W with unit-norm columns.
+    /// μ_co, ℓ_co and u_t from the controller state s_t (one GEMM for both maps); u_t goes where
+    /// the generator's fused GEMM reads it.
+    func controllerOutput(_ t: Int, _ P: UnsafePointer<T>, noise: NoiseBundle<T>, sample: Bool) {
+        let B = dims.B, U = dims.U, Hc = dims.Hc, U2 = 2 * U
+        gemm(B, U2, Hc, con!.output(t), con!.stateLd, coW.p, U2, coOut.p, U2)
+        let mu = coMean.p + t * B * U, lv = coLogvar.p + t * B * U, ut = u.p + t * B * U
+        let eps = noise.epsCo.p + t * B * U, bm = P + off.coBMean, bl = P + off.coBLogvar
+        let (xz, xr, ld) = gen.input(t)
+        for b in 0..<B {
+            let o = coOut.p + b * U2
+            for k in 0..<U {
+                let i = b * U + k
+                let m = o[k] + bm[k], l = o[U + k] + bl[k]
+                mu[i] = m; lv[i] = l
+                let v = sample ? m + T.exp(l / 2) * eps[i] : m
+                ut[i] = v
+                xz[b * ld + k] = v; xr[b * ld + k] = v
+            }
+        }
+    }
+
+    func runEncoder(_ run: GRURun<T>, _ p: GRUParams, _ P: UnsafePointer<T>, _ clip: T) {
+        broadcastRows(P + p.h0!, rows: dims.B, cols: p.units, into: run.initial, ld: run.stateLd)
+        let w = P + p.fusedRows(run.I), b = P + p.b
+        if run.reverse {
+            for t in stride(from: dims.T - 1, through: 0, by: -1) { run.stepForward(t, a: b, aStride: 0, wh: w, clip: clip) }
+        } else {
+            for t in 0..<dims.T { run.stepForward(t, a: b, aStride: 0, wh: w, clip: clip) }
+        }
+    }
+
+    /// W̃ = fac.W with unit-norm columns; also packs co_post's two maps side by side.
     func normaliseFactorColumns(_ P: UnsafePointer<T>) {
         let Hg = dims.Hg, F = dims.F, w = P + off.facW
         for j in 0..<F {
@@ -106,6 +126,13 @@ extension LFADSModel {
             facNorm.p[j] = T.sqrt(s)
         }
         for i in 0..<Hg { for j in 0..<F { facW.p[i * F + j] = w[i * F + j] / facNorm.p[j] } }
+        let U = dims.U
+        for i in 0..<dims.Hc {
+            for k in 0..<U {
+                coW.p[i * 2 * U + k] = P[off.coWMean + i * U + k]
+                coW.p[i * 2 * U + U + k] = P[off.coWLogvar + i * U + k]
+            }
+        }
     }
 
     /// ci_t = [f_{t−L} | r_{t+L}] ⊙ d_ci,t, and the controller's input projection of it for all t.
@@ -117,11 +144,11 @@ extension LFADSModel {
             for b in 0..<B {
                 let o = row + b * 2 * E, m = mask + b * 2 * E
                 if t - L >= 0 {
-                    let f = ciFwd.output(t - L) + b * E
+                    let f = ciFwd.output(t - L) + b * ciFwd.stateLd
                     for j in 0..<E { o[j] = f[j] * m[j] }
                 } else { for j in 0..<E { o[j] = 0 } }
                 if t + L <= d.T - 1 {
-                    let r = ciBwd.output(t + L) + b * E
+                    let r = ciBwd.output(t + L) + b * ciBwd.stateLd
                     for j in 0..<E { o[E + j] = r[j] * m[E + j] }
                 } else { for j in 0..<E { o[E + j] = 0 } }
             }
@@ -129,6 +156,6 @@ extension LFADSModel {
         let TB = d.T * B
         broadcastRows(P + conP.b, rows: TB, cols: Hc3, into: conA.p, ld: Hc3)
         gemm(TB, Hc3, 2 * E, ci.p, 2 * E, P + conP.wx, Hc3, conA.p, Hc3, beta: 1)
-        broadcastRows(P + conP.h0!, rows: B, cols: d.Hc, into: con.initial, ld: d.Hc)
+        broadcastRows(P + conP.h0!, rows: B, cols: d.Hc, into: con.initial, ld: con.stateLd)
     }
 }

@@ -41,33 +41,39 @@ public final class LFADSModel<T: Scalar> {
 
     // Forward caches, time-major.
     let xIn: Buffer<T>                         // [T,B,N] encoder input x̃
-    let encA: Buffer<T>                        // [T,B,3·max(E)] input projections, reused per encoder
-    let icFwd: GRURun<T>, icBwd: GRURun<T>
+    let icFwd: GRURun<T>, icBwd: GRURun<T>     // x̃ fused into their recurrent GEMMs
     let ciFwd: GRURun<T>?, ciBwd: GRURun<T>?
+    let encoders: [GRURun<T>]
     let eIc: Buffer<T>                         // [B,2Eic] after d_ic
     public let icMean: Buffer<T>, icLogvar: Buffer<T>, icVar: Buffer<T>, z: Buffer<T>   // [B,D]
-    let gen: GRURun<T>                         // slot 0 = g0
-    let con: GRURun<T>?
+    let gen: GRURun<T>                         // slot 0 = g0; u_t fused
+    let con: GRURun<T>?                        // φ_{t−1} ⊙ d_φ,t fused
     let ci: Buffer<T>                          // [T,B,2Eci]
-    let conA: Buffer<T>                        // [T,B,3Hc]
-    let phiPrev: Buffer<T>                     // [T,B,F] φ_{t−1} ⊙ d_φ,t
+    let conA: Buffer<T>                        // [T,B,3Hc] b + ci_t·W_x,ci
     public let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
-    let genA: Buffer<T>                        // [B,3Hg]
+    let coW: Buffer<T>                         // [Hc,2U] W_mean | W_logvar side by side: one GEMM
+    let coOut: Buffer<T>                       // [B,2U]
     let gDropped: Buffer<T>                    // [T,B,Hg] g_t ⊙ d_g,t
     let g0Dropped: Buffer<T>                   // [B,Hg]
     let phiInit: Buffer<T>                     // [B,F] φ_{−1}
     public let phi: Buffer<T>                         // [T,B,F]
     public let logRates: Buffer<T>                    // [T,B,N]
+    let rates: Buffer<T>                       // [T,B,N] exp(λ), shared by the loss and its gradient
     let facNorm: Buffer<T>                     // [F] column norms of fac.W
     let facW: Buffer<T>                        // [Hg,F] W̃
 
     // Backward workspaces.
     let dLogRates: Buffer<T>, dPhi: Buffer<T>, dPhiInit: Buffer<T>
-    let dg: Buffer<T>, ds: Buffer<T>, dTmp: Buffer<T>
-    let dCoMean: Buffer<T>, dCoLogvar: Buffer<T>, klCoDMean: Buffer<T>, klCoDLogvar: Buffer<T>
+    let dg: Buffer<T>                          // [B,U+Hg] generator rows [du_t | ∂L/∂g]
+    let ds: Buffer<T>                          // [B,F+Hc] controller rows [dφ_{t−1} | ∂L/∂s]
+    let dTmp: Buffer<T>
+    let dCo: Buffer<T>                         // [T,B,2U] ∂L/∂[μ_co | ℓ_co]
+    let klCoDMean: Buffer<T>, klCoDLogvar: Buffer<T>
+    let dCoW: Buffer<T>                        // [Hc,2U]
     let dCi: Buffer<T>, dFacW: Buffer<T>
-    let dEnc: Buffer<T>                        // [T,B,max E] gradient on one encoder's outputs
+    let dEnc: Buffer<T>                        // [T,B,Eci] gradient on the CI forward encoder's outputs
     let dEncCi: Buffer<T>                      // [T,B,Eci] second CI direction
+    let dEncRows: Buffer<T>                    // [B,N+max E] an encoder's backward rows
     let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
 
     public init(hp: Hyperparameters, batch B: Int) {
@@ -83,28 +89,34 @@ public final class LFADSModel<T: Scalar> {
         } else { ciFwdP = nil; ciBwdP = nil; conP = nil }
         off = Offsets(layout)
 
-        let TB = d.T * B, maxE = max(d.Eic, d.Eci)
-        xIn = Buffer(TB * d.N); encA = Buffer(TB * 3 * maxE)
-        icFwd = GRURun(T: d.T, B: B, H: d.Eic, reverse: false)
-        icBwd = GRURun(T: d.T, B: B, H: d.Eic, reverse: true)
-        ciFwd = d.hasController ? GRURun(T: d.T, B: B, H: d.Eci, reverse: false) : nil
-        ciBwd = d.hasController ? GRURun(T: d.T, B: B, H: d.Eci, reverse: true) : nil
+        let TB = d.T * B, N = d.N
+        xIn = Buffer(TB * N)
+        // Only the generator's states are read from outside (outputs, tests) as one [T,B,Hg] block.
+        func run(_ H: Int, _ I: Int, reverse: Bool = false, contiguous: Bool = false) -> GRURun<T> {
+            GRURun(T: d.T, B: B, H: H, inputs: I, reverse: reverse, contiguousStates: contiguous, keepsUnclipped: false)
+        }
+        icFwd = run(d.Eic, N); icBwd = run(d.Eic, N, reverse: true)
+        ciFwd = d.hasController ? run(d.Eci, N) : nil
+        ciBwd = d.hasController ? run(d.Eci, N, reverse: true) : nil
+        encoders = [icFwd, icBwd] + [ciFwd, ciBwd].compactMap { $0 }
         eIc = Buffer(B * 2 * d.Eic)
         icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
-        gen = GRURun(T: d.T, B: B, H: d.Hg, reverse: false)
-        con = d.hasController ? GRURun(T: d.T, B: B, H: d.Hc, reverse: false) : nil
-        ci = Buffer(TB * 2 * d.Eci); conA = Buffer(TB * 3 * d.Hc); phiPrev = Buffer(TB * d.F)
+        gen = run(d.Hg, d.U, contiguous: true)
+        con = d.hasController ? run(d.Hc, d.F) : nil
+        ci = Buffer(TB * 2 * d.Eci); conA = Buffer(TB * 3 * d.Hc)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
-        genA = Buffer(B * 3 * d.Hg); gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
-        phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * d.N)
+        coW = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
+        gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
+        phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * N); rates = Buffer(TB * N)
         facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F)
 
-        dLogRates = Buffer(TB * d.N); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
-        dg = Buffer(B * d.Hg); ds = Buffer(B * max(d.Hc, 1)); dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
-        dCoMean = Buffer(TB * d.U); dCoLogvar = Buffer(TB * d.U)
-        klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U)
+        dLogRates = Buffer(TB * N); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
+        dg = Buffer(B * (d.U + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
+        dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
+        dCo = Buffer(TB * 2 * d.U)
+        klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U); dCoW = Buffer(d.Hc * 2 * d.U)
         dCi = Buffer(TB * 2 * d.Eci); dFacW = Buffer(d.Hg * d.F)
-        dEnc = Buffer(TB * maxE); dEncCi = Buffer(TB * d.Eci)
+        dEnc = Buffer(TB * d.Eci); dEncCi = Buffer(TB * d.Eci); dEncRows = Buffer(B * (N + max(d.Eic, d.Eci)))
         dIcMean = Buffer(B * d.D); dIcLogvar = Buffer(B * d.D); dEIc = Buffer(B * 2 * d.Eic); dZ = Buffer(B * d.D)
     }
 

@@ -15,52 +15,99 @@ extension NoiseBundle {
                      svMasks: [[T]]? = nil) {
         let d = dims
         precondition(trials.count == d.B, "bundle for \(d.B) trials, got \(trials.count)")
-        setAllOff()
         let seed = UInt64(hp.seed), e = UInt64(epoch), s = UInt64(step)
         let train = kind == .training
+        // Only what is not drawn below is set off.
+        if !(train && hp.dropoutRate > 0) { for m in [dIn, dIc, dCi, dPhi, dG0, dG] { m.fill(1) } }
+        if !(train && hp.cdRate > 0) { cdKeep.fill(1); cdGrad.fill(1) }
+        if svMasks == nil { svMask.fill(1) }
         let keep = 1 - hp.dropoutRate
-        for (b, trial) in trials.enumerated() {
-            func stream(_ p: StreamPurpose) -> SplitMix64 { keyedStream(seed: seed, p, e, s, UInt64(trial)) }
-            // Per-step tensors [T,B,w]: element (t, b, j).
-            func perStep(_ buf: Buffer<T>, _ w: Int, _ p: StreamPurpose, _ f: (inout SplitMix64) -> T) {
-                var r = stream(p)
-                for t in 0..<d.T { for j in 0..<w { buf[(t * d.B + b) * w + j] = f(&r) } }
-            }
-            func perTrial(_ buf: Buffer<T>, _ w: Int, _ p: StreamPurpose, _ f: (inout SplitMix64) -> T) {
-                var r = stream(p)
-                for j in 0..<w { buf[b * w + j] = f(&r) }
-            }
+        for b in 0..<d.B {
+            let trial = UInt64(trials[b])
+            func stream(_ p: StreamPurpose) -> UInt64 { keyedStream(seed: seed, p, e, s, trial).state }
             if train && hp.dropoutRate > 0 {
-                let drop: (inout SplitMix64) -> T = { $0.uniform() < keep ? T(1 / keep) : 0 }
-                perStep(dIn, d.N, .dropoutInput, drop)
-                perTrial(dIc, 2 * d.Eic, .dropoutIC, drop)
-                perStep(dCi, 2 * d.Eci, .dropoutCI, drop)
-                perStep(dPhi, d.F, .dropoutFactorsToCon, drop)
-                perTrial(dG0, d.Hg, .dropoutG0, drop)
-                perStep(dG, d.Hg, .dropoutGen, drop)
+                let drop = BernoulliMask<T>(probability: keep, value: T(1 / keep))
+                drop.fill(dIn.p + b * d.N, width: d.N, rowStride: d.B * d.N, rows: d.T, stream: stream(.dropoutInput))
+                drop.fill(dIc.p + b * 2 * d.Eic, width: 2 * d.Eic, rowStride: 0, rows: 1, stream: stream(.dropoutIC))
+                drop.fill(dCi.p + b * 2 * d.Eci, width: 2 * d.Eci, rowStride: d.B * 2 * d.Eci, rows: d.T,
+                          stream: stream(.dropoutCI))
+                drop.fill(dPhi.p + b * d.F, width: d.F, rowStride: d.B * d.F, rows: d.T, stream: stream(.dropoutFactorsToCon))
+                drop.fill(dG0.p + b * d.Hg, width: d.Hg, rowStride: 0, rows: 1, stream: stream(.dropoutG0))
+                drop.fill(dG.p + b * d.Hg, width: d.Hg, rowStride: d.B * d.Hg, rows: d.T, stream: stream(.dropoutGen))
             }
             if train && hp.cdRate > 0 {
                 let cdKeepP = 1 - hp.cdRate
-                var rk = stream(.cdKeep), rp = stream(.cdPass)
+                let row = d.B * d.N, k = cdKeep.p + b * d.N, g = cdGrad.p + b * d.N
+                BernoulliMask<T>(probability: cdKeepP, value: T(1 / cdKeepP))
+                    .fill(k, width: d.N, rowStride: row, rows: d.T, stream: stream(.cdKeep))
+                // G = ¬keep ∨ pass; the pass stream is read only when cd_pass_rate > 0.
                 for t in 0..<d.T {
-                    for n in 0..<d.N {
-                        let i = (t * d.B + b) * d.N + n
-                        let kept = rk.uniform() < cdKeepP
-                        let pass = hp.cdPassRate > 0 && rp.uniform() < hp.cdPassRate
-                        cdKeep[i] = kept ? T(1 / cdKeepP) : 0
-                        cdGrad[i] = (!kept || pass) ? 1 : 0
-                    }
+                    let kr = k + t * row, gr = g + t * row
+                    for n in 0..<d.N { gr[n] = kr[n] == 0 ? 1 : 0 }
+                }
+                if hp.cdPassRate > 0 {
+                    BernoulliMask<T>(probability: hp.cdPassRate, value: 1)
+                        .fill(into: g, width: d.N, rowStride: row, rows: d.T, stream: stream(.cdPass), combine: true)
                 }
             }
-            let normal: (inout SplitMix64) -> T = { T($0.normal()) }
-            perTrial(epsIc, d.D, .epsIC, normal)
-            perStep(epsCo, d.U, .epsCO, normal)
-            perStep(epsKl, d.U, .epsKL, normal)
+            normals(epsIc.p + b * d.D, width: d.D, rowStride: 0, rows: 1, stream: stream(.epsIC))
+            normals(epsCo.p + b * d.U, width: d.U, rowStride: d.B * d.U, rows: d.T, stream: stream(.epsCO))
+            normals(epsKl.p + b * d.U, width: d.U, rowStride: d.B * d.U, rows: d.T, stream: stream(.epsKL))
             if let svMasks {
-                let m = svMasks[b]
-                for t in 0..<d.T { for n in 0..<d.N { svMask[(t * d.B + b) * d.N + n] = m[t * d.N + n] } }
+                svMasks[b].withUnsafeBufferPointer { m in
+                    for t in 0..<d.T { (svMask.p + (t * d.B + b) * d.N).update(from: m.baseAddress! + t * d.N, count: d.N) }
+                }
             }
         }
+    }
+
+    /// rows × width standard normals (SplitMix64.normal's values, in stream order) into rows
+    /// `rowStride` apart.
+    private func normals(_ out: UnsafeMutablePointer<T>, width: Int, rowStride: Int, rows: Int, stream: UInt64) {
+        var r = SplitMix64(state: stream)
+        for t in 0..<rows {
+            let o = out + t * rowStride
+            for j in 0..<width { o[j] = T(r.normal()) }
+        }
+    }
+}
+
+/// Bernoulli(p) draws, value where the draw succeeds and 0 elsewhere, equal to `r.uniform() < p`
+/// on successive SplitMix64 outputs. SplitMix64's n-th output is mix(state + n·γ), so a row is a
+/// branch-free loop over n, and uniform() < p is the integer test (bits >> 11) < ⌈p·2^53⌉.
+struct BernoulliMask<T: Scalar> {
+    let threshold: UInt64, value: T
+
+    init(probability p: Double, value: T) {
+        threshold = UInt64((Swift.min(Swift.max(p, 0), 1) * 0x1p53).rounded(.up))
+        self.value = value
+    }
+
+    /// Fills rows of `width` (rows `rowStride` apart) from the stream whose state is `stream`.
+    /// With `combine`, ORs success into a 0/1 mask instead (G = ¬keep ∨ pass).
+    @inline(__always)
+    func fill(into out: UnsafeMutablePointer<T>, width: Int, rowStride: Int, rows: Int, stream: UInt64, combine: Bool) {
+        let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15, thr = threshold, v = value
+        for t in 0..<rows {
+            let o = out + t * rowStride
+            let base = stream &+ UInt64(truncatingIfNeeded: t * width) &* gamma
+            if combine {
+                for j in 0..<width {
+                    let z = SplitMix64.mix(base &+ UInt64(truncatingIfNeeded: j + 1) &* gamma)
+                    if (z >> 11) < thr { o[j] = 1 }
+                }
+            } else {
+                for j in 0..<width {
+                    let z = SplitMix64.mix(base &+ UInt64(truncatingIfNeeded: j + 1) &* gamma)
+                    o[j] = (z >> 11) < thr ? v : 0
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func fill(_ out: UnsafeMutablePointer<T>, width: Int, rowStride: Int, rows: Int, stream: UInt64) {
+        fill(into: out, width: width, rowStride: rowStride, rows: rows, stream: stream, combine: false)
     }
 }
 

@@ -16,6 +16,10 @@ public final class Trainer {
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
     var x: [Float] = []
     var grads: [Float]
+    /// Workspaces of one step, reused so that a step allocates nothing once the first has run.
+    var batchRows: [Int] = [], batchTrials: [Int] = [], batchSv: [[Float]] = []
+    /// The last step's loss terms summed over the group: total, recon, KL_ic, KL_co, L2, NLL_sv.
+    public private(set) var stepTerms = [Double](repeating: 0, count: 6)
 
     public init(hp: Hyperparameters, data: TrainingData, comm: Communicator = SingleProcess()) {
         self.hp = hp; self.data = data; self.comm = comm
@@ -47,15 +51,15 @@ public final class Trainer {
 
     /// Runs epochs until a stop rule fires, `shouldStop` asks to stop, or the state is already finished.
     /// Calls `onEpoch` after each completed epoch (for progress output and checkpoints).
-    public func run(_ state: inout TrainerState, shouldStop: () -> Bool = { false },
+    public func run(_ state: inout TrainerState, shouldStop: () throws -> Bool = { false },
                     onEpoch: (TrainerState, EpochRecord) throws -> Void = { _, _ in }) throws {
         while state.stopReason == nil {
-            if shouldStop() { state.stopReason = .interrupted; break }
+            if try shouldStop() { state.stopReason = .interrupted; break }
             let start = Date()
             var rec = try trainEpoch(&state)
             if state.stopReason == .diverged { try onEpoch(state, rec); break }
             try validate(&state, &rec)
-            rec.seconds = Date().timeIntervalSince(start)
+            rec.seconds = try leaderValue(Date().timeIntervalSince(start))
             rec.trialsPerSecond = Double(minibatches(epoch: state.epoch).reduce(0) { $0 + $1.count }) / max(rec.seconds, 1e-9)
             state.elapsedSeconds += rec.seconds
             state.history.append(rec)
@@ -63,6 +67,15 @@ public final class Trainer {
             state.epoch += 1
             try onEpoch(state, rec)
         }
+    }
+
+    /// Rank 0's value on every rank. The group's stop rules must fire on the same epoch everywhere,
+    /// and max_minutes reads each rank's own clock.
+    func leaderValue(_ v: Double) throws -> Double {
+        if comm.size == 1 { return v }
+        var x = [comm.rank == 0 ? v : 0]
+        try comm.allreduceSum(&x)
+        return x[0]
     }
 
     /// One pass over the training minibatches; sums each step's loss terms over the group.
@@ -74,43 +87,13 @@ public final class Trainer {
         let batches = minibatches(epoch: e)
         var sums = [Double](repeating: 0, count: 6)
         for (step, batch) in batches.enumerated() {
-            let mine = Array(batch[comm.share(of: batch.count)])
-            var terms = [Double](repeating: 0, count: 6)
-            for i in grads.indices { grads[i] = 0 }
-            if !mine.isEmpty {
-                let (m, noise) = model(batch: mine.count)
-                data.train.gather(mine, T: data.T, N: data.N, into: &x)
-                noise.draw(hp, trials: mine.map { data.train.inds[$0] }, epoch: e, step: step, kind: .training,
-                           svMasks: svTrain.map { sv in mine.map { sv[$0] } })
-                var opts = PassOptions()
-                opts.normTrials = batch.count
-                opts.includeParameterTerms = comm.rank == 0
-                let t = state.params.withUnsafeBufferPointer { p in
-                    x.withUnsafeBufferPointer { xp in
-                        let t = m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: w, options: opts)
-                        grads.withUnsafeMutableBufferPointer { g in
-                            m.backward(params: p.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!, noise: noise,
-                                       weights: w, options: opts, scale: hp.lossScale)
-                        }
-                        return t
-                    }
-                }
-                // Per-trial terms are summed over ranks; the parameter-only L2 is counted on rank 0 only.
-                let l2 = comm.rank == 0 ? t.l2 : 0
-                let l2Part = w.l2 * t.l2
-                terms = [t.total - l2Part + (comm.rank == 0 ? l2Part : 0), t.recon, t.klIc, t.klCo, l2,
-                         t.svNll.isNaN ? 0 : t.svNll]
-            }
-            try comm.allreduceSum(&grads)
-            try comm.allreduceSum(&terms)
-            let norm = clipGlobalNorm(&grads, maxNorm: hp.maxGradNorm)
-            if !terms[0].isFinite || !norm.isFinite {
+            let norm = try trainStep(&state, batch: batch, epoch: e, step: step, weights: w)
+            if !stepTerms[0].isFinite || !norm.isFinite {
                 state.stopReason = .diverged
-                state.stopDetail = "non-finite loss or gradient at epoch \(e), step \(step) (loss \(terms[0]), grad norm \(norm))"
+                state.stopDetail = "non-finite loss or gradient at epoch \(e), step \(step) (loss \(stepTerms[0]), grad norm \(norm))"
                 return rec
             }
-            state.adam.update(&state.params, grads: grads, lr: state.lr, hp: hp)
-            for i in 0..<6 { sums[i] += terms[i] }
+            for i in 0..<6 { sums[i] += stepTerms[i] }
             rec.gradNorm += norm / Double(batches.count)
         }
         let n = Double(batches.count)
@@ -118,6 +101,57 @@ public final class Trainer {
         rec.trainKlCo = sums[3] / n; rec.trainL2 = sums[4] / n
         if hp.svRate > 0 { rec.sampValidTrain = sums[5] / n }
         return rec
+    }
+
+    /// One training step on the minibatch `batch` (positions in the train split), lfads-model.md §11:
+    /// draw the noise, forward and loss, backward with the loss scale, allreduce, global-norm clip and
+    /// Adam, unless the loss or gradient is non-finite. Leaves the group's summed terms (total, recon,
+    /// KL_ic, KL_co, L2, NLL_sv) in `stepTerms` and returns the gradient norm before clipping.
+    public func trainStep(_ state: inout TrainerState, batch: [Int], epoch e: Int, step: Int,
+                          weights w: LossWeights) throws -> Double {
+        let share = comm.share(of: batch.count)
+        for i in 0..<6 { stepTerms[i] = 0 }
+        grads.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        if !share.isEmpty {
+            let (m, noise) = model(batch: share.count)
+            batchRows.removeAll(keepingCapacity: true)
+            batchRows.append(contentsOf: batch[share])
+            batchTrials.removeAll(keepingCapacity: true)
+            for r in batchRows { batchTrials.append(data.train.inds[r]) }
+            if let svTrain {
+                batchSv.removeAll(keepingCapacity: true)
+                for r in batchRows { batchSv.append(svTrain[r]) }
+            }
+            data.train.gather(batchRows, T: data.T, N: data.N, into: &x)
+            noise.draw(hp, trials: batchTrials, epoch: e, step: step, kind: .training,
+                       svMasks: svTrain == nil ? nil : batchSv)
+            var opts = PassOptions()
+            opts.normTrials = batch.count
+            opts.includeParameterTerms = comm.rank == 0
+            let t = state.params.withUnsafeBufferPointer { p in
+                x.withUnsafeBufferPointer { xp in
+                    let t = m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: w, options: opts)
+                    grads.withUnsafeMutableBufferPointer { g in
+                        m.backward(params: p.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!, noise: noise,
+                                   weights: w, options: opts, scale: hp.lossScale)
+                    }
+                    return t
+                }
+            }
+            // Per-trial terms are summed over ranks; the parameter-only L2 is counted on rank 0 only.
+            let l2Part = w.l2 * t.l2
+            stepTerms[0] = t.total - l2Part + (comm.rank == 0 ? l2Part : 0)
+            stepTerms[1] = t.recon; stepTerms[2] = t.klIc; stepTerms[3] = t.klCo
+            stepTerms[4] = comm.rank == 0 ? t.l2 : 0
+            stepTerms[5] = t.svNll.isNaN ? 0 : t.svNll
+        }
+        try comm.allreduceSum(&grads)
+        try comm.allreduceSum(&stepTerms)
+        let norm = clipGlobalNorm(&grads, maxNorm: hp.maxGradNorm)
+        if stepTerms[0].isFinite && norm.isFinite {
+            state.adam.update(&state.params, grads: grads, lr: state.lr, hp: hp)
+        }
+        return norm
     }
 
     /// The validation pass (§8): one posterior sample, dropout and CD off, SV on; trial-weighted.

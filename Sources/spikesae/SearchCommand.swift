@@ -1,5 +1,8 @@
 import App
 import ArgumentParser
+import Foundation
+import Cluster
+import SearchMPI
 
 struct SearchCmd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +36,39 @@ struct SearchCmd: ParsableCommand {
         var o = SearchOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
         o.resume = resume != nil; o.force = force; o.stopAfterItems = stopAfter
-        let code = try reportingErrors { try SearchRun.run(o) }
+        guard MPIRuntime.launchedByMPIRun else {
+            let code = try reportingErrors { try SearchRun.run(o) }
+            if code != .ok { throw ExitCode(code.rawValue) }
+            return
+        }
+        try Self.runUnderMPI(o)
+    }
+
+    /// World rank 0 coordinates and the other ranks train; with one rank, the in-process search.
+    static func runUnderMPI(_ o: SearchOptions) throws {
+        let world: MPICommunicator
+        do { world = try MPIRuntime.initialize() } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        StopSignal.install()
+        let log: (String) -> Void = world.rank == 0 ? { print($0); fflush(nil) } : { _ in }
+        var code: TrainExit = .ok
+        do {
+            code = world.size == 1 ? try SearchRun.run(o, log: log) : try MPISearch.run(o, world: world, log: log)
+        } catch let e as AgreedFailure {
+            if e.underlying != nil { printError(e.description) }
+            try? MPIRuntime.finalize()
+            throw ExitCode(1)
+        } catch {
+            if world.size == 1 {
+                printError("\(error)")
+                try? MPIRuntime.finalize()
+                throw ExitCode(1)
+            }
+            MPIRuntime.abort(code: 1, message: "\(error)")
+        }
+        try? MPIRuntime.finalize()
         if code != .ok { throw ExitCode(code.rawValue) }
     }
 }

@@ -11,6 +11,10 @@ struct Train: ParsableCommand {
             DIR/metrics.json, DIR/history.csv (one row per epoch), DIR/config.yaml (the resolved \
             config) and DIR/checkpoint.h5 (for --resume). Ctrl-C, SIGTERM or SIGUSR1 stop after the \
             current epoch's checkpoint (exit 3); `--resume DIR` continues. Exit 2: training diverged.
+
+            Under `mpirun -np K`, the K ranks train the one model data parallel: each computes the \
+            gradient of its share of every minibatch and one allreduce sums them. Rank 0 alone writes \
+            and prints. Stop an MPI run with SIGUSR1 to mpirun (Ctrl-C ends it about 1 s later).
             """)
 
     @Option(help: "YAML config (see configs/).") var config: String?
@@ -22,20 +26,23 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the interrupted run in this directory from its last saved epoch.") var resume: String?
     @Flag(help: "Overwrite the outputs of an existing run in --out.") var force = false
     @Option(help: "Stop after this many epochs (checkpointed; continue later with --resume).") var stopAfter: Int?
+    @Option(help: ArgumentHelp("Under mpirun: ranks that train the model together, each on its share of every minibatch (default: all ranks, or $SPIKESAE_RANKS_PER_MODEL).",
+                               valueName: "K"))
+    var ranksPerModel: Int?
 
     func validate() throws {
         if config == nil && resume == nil { throw ValidationError("give --config FILE (or --resume DIR)") }
         if resume != nil && (config != nil || data != nil) {
             throw ValidationError("--resume DIR reads DIR/config.yaml; don't combine it with --config or --data")
         }
+        if let ranksPerModel, ranksPerModel < 1 { throw ValidationError("--ranks-per-model must be ≥ 1") }
     }
 
     func run() throws {
         var o = TrainOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
         o.resume = resume != nil; o.force = force; o.stopAfterEpochs = stopAfter
-        let code = try reportingErrors { try TrainRun.run(o) }
-        if code != .ok { throw ExitCode(code.rawValue) }
+        try ModelGroupLaunch.run(ranksPerModel: ranksPerModel) { comm in try TrainRun.run(o, comm: comm).rawValue }
     }
 }
 

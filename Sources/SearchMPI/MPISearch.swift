@@ -1,0 +1,122 @@
+import App
+import Cluster
+import Foundation
+import Search
+import Training
+
+/// `spikesae search` under mpirun (search.md §2): world rank 0 coordinates, the other ranks form
+/// model groups of `ranks_per_model`; each group's leader receives work from the coordinator, hands
+/// it to its members, and reports the result. Every wait polls with a short sleep, so no rank
+/// spins a core while idle.
+public enum MPISearch {
+    enum Tag {
+        static let work = 101, result = 102, stop = 103, interrupted = 104, failed = 105
+    }
+
+    public static func run(_ o: SearchOptions, world: MPICommunicator, log: @escaping (String) -> Void) throws -> TrainExit {
+        let isCoordinator = world.rank == 0
+        // Phase 1: the coordinator prepares the directory and any synthetic data; phase 2: the others
+        // read and validate. Each phase ends in an agreement, so bad input stops every rank at once.
+        let mine = try agree(world) { isCoordinator ? try SearchRun.prepare(o, writer: true, log: log) : nil }
+        let setup = try agree(world) { try mine ?? SearchRun.prepare(o, writer: false, log: { _ in }) }
+        let layout = try agree(world) { () throws -> GroupLayout in
+            let k = setup.spec.ranksPerModel
+            guard world.size - 1 >= k, (world.size - 1) % k == 0 else {
+                throw ClusterError("search.ranks_per_model \(k) does not divide the \(world.size - 1) worker ranks "
+                                   + "(world rank 0 coordinates): start mpirun with -np 1 + a multiple of \(k)")
+            }
+            return try GroupLayout(ranks: Array(1..<world.size), ranksPerModel: k)
+        }
+        let group = try world.split(layout)
+        if isCoordinator {
+            var s = setup
+            s.attributes["world_size"] = "\(world.size)"
+            s.attributes["ranks_per_model"] = "\(layout.ranksPerModel)"
+            return try coordinate(SearchSession(setup: s, options: o, log: log), world: world, layout: layout, log: log)
+        }
+        guard let group else { throw ClusterError("rank \(world.rank) is in no model group") }
+        let worker = SearchWorker(dataset: setup.dataset, sizes: setup.sizes, seed: setup.spec.seed,
+                                  subsampleValid: setup.spec.subsampleValid)
+        return try serve(worker, world: world, group: group, leaderWorldRank: layout.members(of: layout.group(of: world.rank)!)[0],
+                         members: layout.members(of: layout.group(of: world.rank)!))
+    }
+
+    /// The coordinator's loop: hand out items to idle leaders, record results, checkpoint.
+    static func coordinate(_ session: SearchSession, world: MPICommunicator, layout: GroupLayout,
+                           log: (String) -> Void) throws -> TrainExit {
+        let leaders = (0..<layout.groupCount).map { layout.members(of: $0)[0] }
+        var idle = leaders, inFlight: [Int: Int] = [:]   // leader → row
+        var stopping = false
+        log("\(layout.groupCount) model group(s) of \(layout.ranksPerModel) rank(s); world rank 0 coordinates")
+        let wallStart = ContinuousClock.now, cpuStart = processCPUSeconds()
+        while true {
+            if StopSignal.requested { stopping = true }
+            while !stopping, !idle.isEmpty, let item = session.plan.next() {
+                let leader = idle.removeFirst()
+                try world.send(Array(try SearchJSON.encode(item)), to: leader, tag: Tag.work)
+                inFlight[leader] = item.row
+            }
+            if inFlight.isEmpty { break }
+            guard let e = try world.waitForMessage(pollingEvery: .milliseconds(2), until: .now + .milliseconds(500)) else { continue }
+            let bytes = try world.receiveBytes(e)
+            inFlight[e.source] = nil
+            idle.append(e.source)
+            switch e.tag {
+            case Tag.result:
+                try session.record(try SearchJSON.decode(WorkResult.self, from: Data(bytes)))
+            case Tag.interrupted:
+                stopping = true
+            case Tag.failed:
+                let row = Int(String(decoding: bytes.prefix(while: { $0 != 0x3A }), as: UTF8.self)) ?? -1
+                let message = String(decoding: bytes.drop(while: { $0 != 0x3A }).dropFirst(), as: UTF8.self)
+                log("rank \(e.source): row \(row) failed: \(message)")
+                if row >= 0 { try session.record(WorkResult(row: row, status: .failed, metrics: [:], history: [], detail: message)) }
+            default:
+                throw ClusterError("unexpected message tag \(e.tag) from rank \(e.source)")
+            }
+        }
+        let wall = (ContinuousClock.now - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
+        log(String(format: "coordinator: %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)", cpu, wall, 100 * cpu / max(wall, 1e-9)))
+        let code: TrainExit = stopping ? .interrupted : .ok
+        for l in leaders { try world.send([UInt8(code.rawValue)], to: l, tag: Tag.stop) }
+        if stopping { return try session.stop(midTrial: true) }
+        try session.finish()
+        return .ok
+    }
+
+    /// A model-group rank's loop: the leader takes work from the coordinator and passes it on.
+    static func serve(_ worker: SearchWorker, world: MPICommunicator, group: MPICommunicator,
+                      leaderWorldRank: Int, members: [Int]) throws -> TrainExit {
+        let isLeader = group.rank == 0
+        let source = isLeader ? 0 : leaderWorldRank
+        while true {
+            guard let e = try world.waitForMessage(from: source, pollingEvery: .milliseconds(2)) else { continue }
+            let bytes = try world.receiveBytes(e)
+            if isLeader { for m in members.dropFirst() { try world.send(bytes, to: m, tag: e.tag) } }
+            if e.tag == Tag.stop { return TrainExit(rawValue: Int32(bytes.first ?? 0)) ?? .ok }
+            let item = try SearchJSON.decode(WorkItem.self, from: Data(bytes))
+            do {
+                let result = try worker.run(item, comm: group, isLeader: isLeader, shouldStop: {
+                    // Every rank of the group asks once per epoch, so they stop at the same epoch.
+                    var flag = [StopSignal.requested ? 1.0 : 0.0]
+                    try? group.allreduceSum(&flag)
+                    return flag[0] > 0
+                })
+                if isLeader { try world.send(Array(try SearchJSON.encode(result)), to: 0, tag: Tag.result) }
+            } catch is SearchInterrupted {
+                if isLeader { try world.send([UInt8](), to: 0, tag: Tag.interrupted) }
+            } catch {
+                // A group of one can report and go on; a larger group may be mid-collective.
+                if group.size > 1 { MPIRuntime.abort(code: 1, message: "\(error)") }
+                try world.send(Array("\(item.row):\(error)".utf8), to: 0, tag: Tag.failed)
+            }
+        }
+    }
+}
+
+/// User + system CPU seconds of this process.
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(Int32(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}

@@ -1,0 +1,74 @@
+import App
+import ArgumentParser
+import Cluster
+import Foundation
+import Training
+
+/// Runs a command's work on one model group: under mpirun (detected by OMPI_COMM_WORLD_SIZE) on an
+/// MPI group of the world's ranks, otherwise in this process alone without touching MPI.
+enum ModelGroupLaunch {
+    /// mpirun -x SPIKESAE_RANKS_PER_MODEL=K sets the group size when --ranks-per-model is not given.
+    static let ranksPerModelVariable = "SPIKESAE_RANKS_PER_MODEL"
+
+    /// `body` returns the process's exit code. Under mpirun, all world ranks must form exactly one
+    /// group of `ranksPerModel` (default: all of them), since the command trains one model.
+    static func run(ranksPerModel: Int?, _ body: (Communicator) throws -> Int32) throws {
+        guard MPIRuntime.launchedByMPIRun else {
+            let code = try reportingErrors { () throws -> Int32 in
+                if let k = try ranksPerModel ?? ranksPerModelFromEnvironment(), k != 1 {
+                    throw ClusterError("--ranks-per-model \(k) needs \(k) MPI ranks: start it as `mpirun -np \(k) spikesae ...`")
+                }
+                return try body(SingleProcess())
+            }
+            if code != 0 { throw ExitCode(code) }
+            return
+        }
+        let world: MPICommunicator
+        do { world = try MPIRuntime.initialize() } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        let code: Int32
+        do {
+            let layout = try agree(world) { () throws -> GroupLayout in
+                let k = try ranksPerModel ?? ranksPerModelFromEnvironment() ?? world.size
+                let layout = try GroupLayout(ranks: Array(0..<world.size), ranksPerModel: k)
+                guard layout.groupCount == 1 else {
+                    throw ClusterError("--ranks-per-model \(k) with \(world.size) ranks would make \(layout.groupCount) model groups, "
+                                       + "but this command trains one model: start mpirun with -np \(k)")
+                }
+                return layout
+            }
+            guard let group = try world.split(layout) else { throw ClusterError("rank \(world.rank) is in no model group") }
+            code = try body(group)
+            // The other ranks wait here while the leader infers rates and writes outputs, sleeping
+            // between checks instead of spinning a core in MPI_Finalize.
+            try group.barrier(pollingEvery: .milliseconds(5))
+        } catch let e as AgreedFailure {
+            if e.underlying != nil { printError(e.description) }
+            try? MPIRuntime.finalize()
+            throw ExitCode(1)
+        } catch {
+            // Failed on this rank alone after the group started working together: the others may be
+            // blocked in a collective, so end the whole job.
+            if world.size == 1 {
+                printError("\(error)")
+                try? MPIRuntime.finalize()
+                throw ExitCode(1)
+            }
+            MPIRuntime.abort(code: 1, message: "\(error)")
+        }
+        try? MPIRuntime.finalize()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func ranksPerModelFromEnvironment() throws -> Int? {
+        guard let s = ProcessInfo.processInfo.environment[ranksPerModelVariable] else { return nil }
+        guard let k = Int(s), k >= 1 else { throw ClusterError("\(ranksPerModelVariable)=\(s) is not a positive integer") }
+        return k
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+}

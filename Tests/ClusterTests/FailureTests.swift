@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+/// Bad input under mpirun ends every rank with one message and a non-zero exit, never a hang.
+@Suite(.serialized, .enabled(if: MPIJob.available, "needs mpirun and the built spikesae"))
+struct FailureTests {
+    /// Setup takes about a second; a hang would run to the deadline.
+    static let deadline = 30.0
+
+    func train(_ name: String, ranks: Int = 2, extra: [String] = [], environment: [String: String] = [:],
+               prepare: (String) throws -> Void = { _ in }) throws -> MPIJob.Result {
+        let dir = MPIJob.tempDir(name)
+        let cfg = try TinyRun.writeConfig(in: dir)
+        try prepare(dir)
+        return try MPIJob.run(ranks: ranks, ["train", "--config", cfg, "--out", "run", "--set", "max_epochs=2"] + extra,
+                              environment: environment, in: dir, deadline: Self.deadline)
+    }
+
+    func expectOneCleanFailure(_ r: MPIJob.Result, saying message: String) {
+        #expect(!r.timedOut, "hung: \(r.output)")
+        #expect(r.status != 0)
+        #expect(r.count("error: ") == 1, "expected one error line: \(r.output)")
+        #expect(r.output.contains(message), "\(r.output)")
+        #expect(!r.output.contains("Fatal error") && !r.output.contains("Backtrace"), "\(r.output)")
+    }
+
+    @Test func aBadConfigOnEveryRankPrintsOnce() throws {
+        let r = try train("badcfg", extra: ["--set", "dropout_rate=1.5"])
+        expectOneCleanFailure(r, saying: "'dropout_rate' = 1.5 is out of range")
+    }
+
+    @Test func oneRankFailingToLoadTheDataEndsEveryRank() throws {
+        let r = try train("failrank", environment: ["SPIKESAE_TEST_FAIL_RANK": "1"])
+        expectOneCleanFailure(r, saying: "rank 1 of 2: rank 1 failed to load the data")
+    }
+
+    @Test func anExistingOutputDirectoryNeedsForce() throws {
+        let r = try train("exists") { dir in
+            try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
+            try "keep".write(toFile: dir + "/run/metrics.json", atomically: true, encoding: .utf8)
+        }
+        expectOneCleanFailure(r, saying: "already exists")
+    }
+
+    @Test func aGroupSizeThatDoesNotFitTheRanks() throws {
+        let r = try train("groupsize", extra: ["--ranks-per-model", "3"])
+        expectOneCleanFailure(r, saying: "2 ranks cannot form model groups of 3")
+    }
+}
