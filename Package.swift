@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "Report", dependencies: ["Store"]),
         // The search under mpirun: coordinator and model groups over the Cluster layer.
         .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Training"]),
+        // Fixtures shared by the test targets.
+        .target(name: "TestSupport"),
         .executableTarget(
             name: "spikesae",
             dependencies: [
@@ -49,10 +51,10 @@ let package = Package(
         .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "LFADS"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "ModelIO", "Store"]),
-        .testTarget(name: "AppTests", dependencies: ["App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
+        .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ModelIO", "Store"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Store", "App"]),
+        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
     ]
 )

@@ -5,30 +5,17 @@ import ModelIO
 import Search
 import Training
 
-/// What `spikesae search` was asked to do.
-public struct SearchOptions {
-    public var configPath: String?
-    public var dataPath: String?
-    public var outDir: String
-    public var overrides: [String] = []
-    public var resume = false
-    public var force = false
-    /// Stop (checkpointed) after this many finished work items of this invocation; for tests.
-    public var stopAfterItems: Int? = nil
-    public init(outDir: String) { self.outDir = outDir }
-}
-
 /// Runs a search in this process: the coordinator and one model group (search.md §2, P = 1).
 public enum SearchRun {
     static let outputFiles = ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
 
-    public static func run(_ o: SearchOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
+    public static func run(_ o: RunOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
         let session = try SearchSession(setup: try prepare(o, writer: true, log: log), options: o, log: log)
         let worker = session.worker
         StopSignal.install()
         var done = 0
         while let item = session.plan.next() {
-            if StopSignal.requested || done >= (o.stopAfterItems ?? Int.max) { return try session.stop(midTrial: false) }
+            if StopSignal.requested || done >= (o.stopAfter ?? Int.max) { return try session.stop(midTrial: false) }
             let result: WorkResult
             do { result = try worker.run(item, shouldStop: { StopSignal.requested }) } catch is SearchInterrupted {
                 return try session.stop(midTrial: true)
@@ -91,7 +78,7 @@ public enum SearchRun {
 
     /// Loads and validates config and data. The writer (the coordinator) also prepares the output
     /// directory and any synthetic data; readers (the other ranks, after the writer) only read.
-    public static func prepare(_ o: SearchOptions, writer: Bool, log: (String) -> Void) throws -> Setup {
+    public static func prepare(_ o: RunOptions, writer: Bool, log: (String) -> Void) throws -> Setup {
         let dir = o.outDir, fm = FileManager.default
         var config: RunConfig
         if o.resume {

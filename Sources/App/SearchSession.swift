@@ -15,7 +15,7 @@ public final class SearchSession {
     let started = Date()
     public var attributes: [String: String]
 
-    public init(setup: SearchRun.Setup, options o: SearchOptions, log: @escaping (String) -> Void) throws {
+    public init(setup: SearchRun.Setup, options o: RunOptions, log: @escaping (String) -> Void) throws {
         self.setup = setup
         self.log = log
         attributes = setup.attributes

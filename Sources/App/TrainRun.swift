@@ -4,20 +4,7 @@ import LFADS
 import ModelIO
 import Training
 
-/// What `spikesae train` was asked to do.
-public struct TrainOptions {
-    public var configPath: String?
-    public var dataPath: String?
-    public var outDir: String
-    public var overrides: [String] = []
-    public var resume = false
-    public var force = false
-    /// Stop (checkpointed, resumable) after this many epochs of this invocation.
-    public var stopAfterEpochs: Int? = nil
-    public init(outDir: String) { self.outDir = outDir }
-}
-
-/// Exit codes of `spikesae train` (documented in the README).
+/// Exit codes of `spikesae train` and `spikesae search` (documented in the README).
 public enum TrainExit: Int32 {
     case ok = 0, failed = 1, diverged = 2, interrupted = 3
 }
@@ -30,7 +17,7 @@ public enum TrainRun {
     /// Every rank of `comm` (one model group) calls this; only its leader (rank 0) writes and logs.
     /// Each setup phase ends with every rank agreeing on success, so bad input ends all ranks with one
     /// message (an `AgreedFailure`) instead of leaving some blocked in a collective.
-    public static func run(_ o: TrainOptions, comm: Communicator = SingleProcess(),
+    public static func run(_ o: RunOptions, comm: Communicator = SingleProcess(),
                            log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
         let dir = o.outDir
         let fm = FileManager.default
@@ -84,7 +71,7 @@ public enum TrainRun {
         let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
         StopSignal.install()
         var epochsThisRun = 0
-        let stopAfter = o.stopAfterEpochs ?? Int.max
+        let stopAfter = o.stopAfter ?? Int.max
         // A signal reaches the ranks at slightly different times; one allreduce per epoch makes them
         // all stop after the same epoch.
         try trainer.run(&state, shouldStop: { try anyRank(comm, StopSignal.requested || epochsThisRun >= stopAfter) }) { s, rec in
@@ -104,7 +91,7 @@ public enum TrainRun {
 
     /// The run's config: the saved one for --resume, else the file with --data; then the overrides.
     /// Refuses a non-empty output directory without --force.
-    static func resolveConfig(_ o: TrainOptions, log: (String) -> Void) throws -> RunConfig {
+    static func resolveConfig(_ o: RunOptions, log: (String) -> Void) throws -> RunConfig {
         let dir = o.outDir
         let fm = FileManager.default
         var config: RunConfig

@@ -13,7 +13,7 @@ public enum MPISearch {
         static let work = 101, result = 102, stop = 103, interrupted = 104, failed = 105
     }
 
-    public static func run(_ o: SearchOptions, world: MPICommunicator, log: @escaping (String) -> Void) throws -> TrainExit {
+    public static func run(_ o: RunOptions, world: MPICommunicator, log: @escaping (String) -> Void) throws -> TrainExit {
         let isCoordinator = world.rank == 0
         // Phase 1: the coordinator prepares the directory and any synthetic data; phase 2: the others
         // read and validate. Each phase ends in an agreement, so bad input stops every rank at once.

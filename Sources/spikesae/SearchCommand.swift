@@ -33,9 +33,9 @@ struct SearchCmd: ParsableCommand {
     }
 
     func run() throws {
-        var o = SearchOptions(outDir: resume ?? out)
+        var o = RunOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
-        o.resume = resume != nil; o.force = force; o.stopAfterItems = stopAfter
+        o.resume = resume != nil; o.force = force; o.stopAfter = stopAfter
         guard MPIRuntime.launchedByMPIRun else {
             let code = try reportingErrors { try SearchRun.run(o) }
             if code != .ok { throw ExitCode(code.rawValue) }
@@ -45,7 +45,7 @@ struct SearchCmd: ParsableCommand {
     }
 
     /// World rank 0 coordinates and the other ranks train; with one rank, the in-process search.
-    static func runUnderMPI(_ o: SearchOptions) throws {
+    static func runUnderMPI(_ o: RunOptions) throws {
         let world: MPICommunicator
         do { world = try MPIRuntime.initialize() } catch {
             printError("\(error)")

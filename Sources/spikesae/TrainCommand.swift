@@ -39,9 +39,9 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var o = TrainOptions(outDir: resume ?? out)
+        var o = RunOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
-        o.resume = resume != nil; o.force = force; o.stopAfterEpochs = stopAfter
+        o.resume = resume != nil; o.force = force; o.stopAfter = stopAfter
         try ModelGroupLaunch.run(ranksPerModel: ranksPerModel) { comm in try TrainRun.run(o, comm: comm).rawValue }
     }
 }

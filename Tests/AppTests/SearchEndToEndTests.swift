@@ -2,33 +2,13 @@ import Foundation
 import Testing
 @testable import App
 import Store
+import TestSupport
 
 /// Runs `spikesae search` in-process on a tiny synthetic Lorenz set (a few seconds per search in a
 /// debug build): 2 sizes × 2 trials of the tiny model of TrainingEndToEndTests.
 @Suite(.serialized)
 struct SearchEndToEndTests {
-    static let model = """
-        data:
-          synth: {system: lorenz, seed: 2, neurons: 12, conditions: 8, trials_per_condition: 10, bins: 25}
-        hps:
-          ic_enc_dim: 12
-          ci_enc_dim: 8
-          con_dim: 8
-          co_dim: 1
-          ic_dim: 8
-          gen_dim: 24
-          fac_dim: 6
-          dropout_rate: 0.05
-          cd_rate: 0.3
-          sv_rate: 0.2
-          kl_increase_epoch: 5
-          l2_increase_epoch: 5
-          lr: 0.02
-          batch_size: 16
-          max_epochs: 8
-          posterior_samples: 3
-
-        """
+    static let model = TinyConfig.yaml(maxEpochs: 8, posteriorSamples: 3)
 
     static let searchConfig = model + """
         search:
@@ -67,9 +47,9 @@ struct SearchEndToEndTests {
                        force: Bool = false, stopAfter: Int? = nil, log: Log = Log()) throws -> TrainExit {
         let cfg = dir + ".yaml"
         try config.write(toFile: cfg, atomically: true, encoding: .utf8)
-        var o = SearchOptions(outDir: dir + "/run")
+        var o = RunOptions(outDir: dir + "/run")
         o.configPath = resume ? nil : cfg
-        o.overrides = overrides; o.resume = resume; o.force = force; o.stopAfterItems = stopAfter
+        o.overrides = overrides; o.resume = resume; o.force = force; o.stopAfter = stopAfter
         return try SearchRun.run(o, log: { log.lines.append($0) })
     }
 

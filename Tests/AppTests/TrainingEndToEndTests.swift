@@ -3,31 +3,12 @@ import Testing
 @testable import App
 import ModelIO
 import Store
+import TestSupport
 
 /// Runs `spikesae train` in-process on a tiny synthetic Lorenz set (a few seconds in a debug build).
 @Suite(.serialized)
 struct TrainingEndToEndTests {
-    static let tinyConfig = """
-        data:
-          synth: {system: lorenz, seed: 2, neurons: 12, conditions: 8, trials_per_condition: 10, bins: 25}
-        hps:
-          ic_enc_dim: 12
-          ci_enc_dim: 8
-          con_dim: 8
-          co_dim: 1
-          ic_dim: 8
-          gen_dim: 24
-          fac_dim: 6
-          dropout_rate: 0.05
-          cd_rate: 0.3
-          sv_rate: 0.2
-          kl_increase_epoch: 5
-          l2_increase_epoch: 5
-          lr: 0.02
-          batch_size: 16
-          max_epochs: 40
-          posterior_samples: 5
-        """
+    static let tinyConfig = TinyConfig.yaml()
 
     static func tempDir(_ name: String) -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-app-\(getpid())-\(name)").path
@@ -40,9 +21,9 @@ struct TrainingEndToEndTests {
                       force: Bool = false, stopAfter: Int? = nil) throws -> TrainExit {
         let cfg = dir + ".yaml"
         try config.write(toFile: cfg, atomically: true, encoding: .utf8)
-        var o = TrainOptions(outDir: dir + "/run")
+        var o = RunOptions(outDir: dir + "/run")
         o.configPath = resume ? nil : cfg
-        o.overrides = overrides; o.resume = resume; o.force = force; o.stopAfterEpochs = stopAfter
+        o.overrides = overrides; o.resume = resume; o.force = force; o.stopAfter = stopAfter
         return try TrainRun.run(o, log: { _ in })
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import App
+import TestSupport
 
 /// Small real searches, run once in-process per test process (a static let initialises once even
 /// when tests run in parallel): a finished random search, a finished PBT search, and a random
@@ -14,28 +15,7 @@ enum SearchFixture {
     }()
 
     /// Like Tests/AppTests' tiny Lorenz config, with a search section.
-    static let common = """
-        data:
-          synth: {system: lorenz, seed: 2, neurons: 12, conditions: 8, trials_per_condition: 10, bins: 25}
-        hps:
-          ic_enc_dim: 12
-          ci_enc_dim: 8
-          con_dim: 8
-          co_dim: 1
-          ic_dim: 8
-          gen_dim: 24
-          fac_dim: 6
-          dropout_rate: 0.05
-          cd_rate: 0.3
-          sv_rate: 0.2
-          kl_increase_epoch: 3
-          l2_increase_epoch: 3
-          lr: 0.02
-          batch_size: 16
-          max_epochs: 6
-          posterior_samples: 3
-
-        """
+    static let common = TinyConfig.yaml(maxEpochs: 6, posteriorSamples: 3, rampEpochs: 3)
 
     static let randomConfig = common + """
         search:
@@ -68,9 +48,9 @@ enum SearchFixture {
             let dir = base + "/" + name
             let cfg = base + "/\(name).yaml"
             try config.write(toFile: cfg, atomically: true, encoding: .utf8)
-            var o = SearchOptions(outDir: dir)
+            var o = RunOptions(outDir: dir)
             o.configPath = cfg
-            o.stopAfterItems = stopAfter
+            o.stopAfter = stopAfter
             let code = try SearchRun.run(o, log: { _ in })
             guard code == (stopAfter == nil ? .ok : .interrupted) else { throw RunError("search \(name) ended with \(code)") }
             return dir
