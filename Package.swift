@@ -38,7 +38,7 @@ let package = Package(
         // `spikesae report`: reads results.h5 files, writes CSV tables, SVG plots and an HTML page.
         .target(name: "Report", dependencies: ["Store"]),
         // The search under mpirun: coordinator and model groups over the Cluster layer.
-        .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Training"]),
+        .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Store", "Training", "LFADS"]),
         // Fixtures shared by the test targets.
         .target(name: "TestSupport"),
         .executableTarget(

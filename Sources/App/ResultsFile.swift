@@ -6,72 +6,122 @@ import Store
 import Training
 
 /// DIR/results.h5 (search.md §6): one row per trial or member-generation, per-epoch curves, the
-/// subsets, and the selected model's rates per size. Rewritten atomically at every checkpoint, so
-/// a killed search leaves the previous complete file.
-enum ResultsFile {
+/// subsets, and the selected model's rates per size. In-process searches rewrite it atomically at
+/// every checkpoint; under MPI the final file is written in parallel (SearchMPI) from the same
+/// column model.
+public enum ResultsFile {
     static let metricNames = ["valid_nll", "samp_valid_nll", "samp_valid_nll_valid_trials", "train_loss", "valid_rate_nll",
                               "valid_bits_per_spike", "valid_cobps", "valid_r2_per_neuron", "valid_r2_pooled",
                               "epochs", "best_epoch", "seconds"]
+    static let historyColumns = EpochRecord.columns.filter { $0 != "epoch" }
 
-    struct Best {
-        var sizeIndex: Int, row: Int, fitness: Double
-        var validRates: [Float], validFactors: [Float], trainRates: [Float]
-        var trainInds: [Int], validInds: [Int]
+    public struct Best: Codable {
+        public var sizeIndex: Int, row: Int, fitness: Double
+        public var validRates: [Float], validFactors: [Float], trainRates: [Float]
+        public var trainInds: [Int], validInds: [Int]
+    }
+
+    /// One dataset of the trials table: `width` values per row.
+    public struct Column {
+        public let name: String, width: Int, int64: Bool
+        /// Written by the rank that trained the row (results), or by the coordinator (bookkeeping).
+        public let fromTraining: Bool
+        /// [K, width] rather than [K].
+        public var isMatrix: Bool { fromTraining }
+    }
+
+    /// The table's datasets in file order; E = epochs per history row.
+    public static func columns(hpCount H: Int, epochs E: Int) -> [Column] {
+        ["row", "size_index", "size", "trial", "generation", "status", "seed", "parent"].map {
+            Column(name: "trials/\($0)", width: 1, int64: true, fromTraining: false)
+        } + [Column(name: "trials/hps", width: H, int64: false, fromTraining: true),
+             Column(name: "trials/metrics", width: metricNames.count, int64: false, fromTraining: true),
+             Column(name: "trials/fitness", width: 1, int64: false, fromTraining: false)]
+            + historyColumns.map { Column(name: "history/\($0)", width: E, int64: false, fromTraining: true) }
+    }
+
+    /// Row r's values for every column, in `columns` order (int64 columns as exact Doubles).
+    public static func rowValues(_ r: TrialRecord, plan: SearchPlan, epochs E: Int) -> [[Double]] {
+        let book = bookkeeping(r, plan: plan)
+        let trained = trainingValues(hps: r.hps, metrics: r.metrics, history: r.history, searched: plan.spec.searched, epochs: E)
+        return Array(book.prefix(8)) + trained.prefix(2) + [book[8]] + trained.dropFirst(2)
+    }
+
+    /// The coordinator's columns of a row: row … parent, then fitness.
+    public static func bookkeeping(_ r: TrialRecord, plan: SearchPlan) -> [[Double]] {
+        [r.row, r.sizeIndex, plan.spec.sizes[r.sizeIndex], r.trial, r.generation, r.status.code, r.seed, r.parent]
+            .map { [Double($0)] } + [[plan.fitness(r)]]
+    }
+
+    /// The trained model's columns of a row: hps, metrics, then each history column.
+    public static func trainingValues(hps: [String: Double], metrics: [String: Double], history: [[Double]],
+                                      searched: [String], epochs E: Int) -> [[Double]] {
+        var out = [searched.map { hps[$0] ?? .nan }, metricNames.map { metrics[$0] ?? .nan }]
+        let all = EpochRecord.columns
+        for name in historyColumns {
+            let c = all.firstIndex(of: name)!
+            var v = [Double](repeating: .nan, count: E)
+            for (e, h) in history.enumerated() where e < E { v[e] = h[c] }
+            out.append(v)
+        }
+        return out
+    }
+
+    /// Epochs per history row: the budget, or the longest history recorded.
+    public static func epochs(plan: SearchPlan, maxEpochs: Int) -> Int {
+        max(maxEpochs, plan.rows.map(\.history.count).max() ?? 0)
     }
 
     static func write(to path: String, plan: SearchPlan, worker: SearchWorker, attributes: [String: String],
                       best: [Best], complete: Bool, maxEpochs: Int) throws {
         let rows = plan.rows, K = rows.count
-        let hpNames = plan.spec.searched, H = hpNames.count, M = metricNames.count
-        let cols = EpochRecord.columns
-        let E = max(maxEpochs, rows.map(\.history.count).max() ?? 0)
+        let E = epochs(plan: plan, maxEpochs: maxEpochs)
+        let cols = columns(hpCount: plan.spec.searched.count, epochs: E)
+        let values = rows.map { rowValues($0, plan: plan, epochs: E) }
         try H5File.writeAtomically(to: path) { f in
-            try f.write("trials/row", shape: [K], int64s: rows.map { Int64($0.row) })
-            try f.write("trials/size_index", shape: [K], int64s: rows.map { Int64($0.sizeIndex) })
-            try f.write("trials/size", shape: [K], int64s: rows.map { Int64(plan.spec.sizes[$0.sizeIndex]) })
-            try f.write("trials/trial", shape: [K], int64s: rows.map { Int64($0.trial) })
-            try f.write("trials/generation", shape: [K], int64s: rows.map { Int64($0.generation) })
-            try f.write("trials/status", shape: [K], int64s: rows.map { Int64($0.status.code) })
-            try f.write("trials/seed", shape: [K], int64s: rows.map { Int64($0.seed) })
-            try f.write("trials/parent", shape: [K], int64s: rows.map { Int64($0.parent) })
-            try f.write("trials/hps", shape: [K, H], doubles: rows.flatMap { r in hpNames.map { r.hps[$0] ?? .nan } })
-            try f.write("trials/metrics", shape: [K, M], doubles: rows.flatMap { r in metricNames.map { r.metrics[$0] ?? .nan } })
-            try f.write("trials/fitness", shape: [K], doubles: rows.map { plan.fitness($0) })
-            for (c, name) in cols.enumerated() where name != "epoch" {
-                var v = [Double](repeating: .nan, count: K * E)
-                for (k, r) in rows.enumerated() { for (e, h) in r.history.enumerated() where e < E { v[k * E + e] = h[c] } }
-                try f.write("history/\(name)", shape: [K, E], doubles: v, compress: true)
+            for (c, col) in cols.enumerated() {
+                let shape = col.isMatrix ? [K, col.width] : [K]
+                let flat = values.flatMap { $0[c] }
+                if col.int64 { try f.write(col.name, shape: shape, int64s: flat.map { Int64($0) }) }
+                else { try f.write(col.name, shape: shape, doubles: flat, compress: col.name.hasPrefix("history/")) }
             }
-            for si in plan.spec.sizes.indices {
-                let (tr, va) = worker.positions(size: si)
-                try f.write("subsets/size\(si)/train_inds", shape: [tr.count], int64s: tr.map { Int64(worker.dataset.trainInds[$0]) })
-                try f.write("subsets/size\(si)/valid_inds", shape: [va.count], int64s: va.map { Int64(worker.dataset.validInds[$0]) })
-            }
-            let d = worker.dataset
-            for b in best {
-                let g = "best/size\(b.sizeIndex)"
-                try f.write("\(g)/valid_rates", shape: [d.validCount, d.T, d.N], floats: b.validRates, compress: true)
-                try f.write("\(g)/valid_factors", shape: [d.validCount, d.T, b.validFactors.count / max(d.validCount * d.T, 1)],
-                            floats: b.validFactors, compress: true)
-                try f.write("\(g)/valid_inds", shape: [b.validInds.count], int64s: b.validInds.map(Int64.init))
-                try f.write("\(g)/train_rates", shape: [b.trainInds.count, d.T, d.N], floats: b.trainRates, compress: true)
-                try f.write("\(g)/train_inds", shape: [b.trainInds.count], int64s: b.trainInds.map(Int64.init))
-                try f.setAttribute("row", int64: Int64(b.row), on: g)
-                try f.setAttribute("fitness", double: b.fitness, on: g)
-                try f.setAttribute("select_by", string: plan.spec.selectBy, on: g)
-            }
-            try f.setAttribute("format", string: "spikesae-search-results")
-            try f.setAttribute("format_version", int64: 1)
-            try f.setAttribute("complete", int64: complete ? 1 : 0)
-            try f.setAttribute("method", string: plan.spec.method)
-            try f.setAttribute("select_by", string: plan.spec.selectBy)
-            try f.setAttribute("sizes_json", string: "[" + plan.spec.sizes.map(String.init).joined(separator: ", ") + "]")
-            try f.setAttribute("hp_names_json", string: jsonList(hpNames))
-            try f.setAttribute("metric_names_json", string: jsonList(metricNames))
-            try f.setAttribute("history_columns_json", string: jsonList(cols.filter { $0 != "epoch" }))
-            try f.setAttribute("status_names_json", string: jsonList(TrialStatus.allCases.map(\.rawValue)))
-            for (k, v) in attributes { try f.setAttribute(k, string: v) }
+            try writeStatic(f, spec: plan.spec, worker: worker, attributes: attributes, complete: complete)
+            for b in best { try writeBest(f, b, plan: plan, dataset: worker.dataset) }
         }
+    }
+
+    /// Subsets and attributes; identical on every rank, so a parallel file writes them collectively.
+    public static func writeStatic(_ f: H5File, spec: SearchPlan.SearchSpecRecord, worker: SearchWorker,
+                                   attributes: [String: String], complete: Bool) throws {
+        for si in spec.sizes.indices {
+            let (tr, va) = worker.positions(size: si)
+            try f.write("subsets/size\(si)/train_inds", shape: [tr.count], int64s: tr.map { Int64(worker.dataset.trainInds[$0]) })
+            try f.write("subsets/size\(si)/valid_inds", shape: [va.count], int64s: va.map { Int64(worker.dataset.validInds[$0]) })
+        }
+        try f.setAttribute("format", string: "spikesae-search-results")
+        try f.setAttribute("format_version", int64: 1)
+        try f.setAttribute("complete", int64: complete ? 1 : 0)
+        try f.setAttribute("method", string: spec.method)
+        try f.setAttribute("select_by", string: spec.selectBy)
+        try f.setAttribute("sizes_json", string: "[" + spec.sizes.map(String.init).joined(separator: ", ") + "]")
+        try f.setAttribute("hp_names_json", string: jsonList(spec.searched))
+        try f.setAttribute("metric_names_json", string: jsonList(metricNames))
+        try f.setAttribute("history_columns_json", string: jsonList(historyColumns))
+        try f.setAttribute("status_names_json", string: jsonList(TrialStatus.allCases.map(\.rawValue)))
+        for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, string: v) }
+    }
+
+    static func writeBest(_ f: H5File, _ b: Best, plan: SearchPlan, dataset d: SpikeDataset) throws {
+        let g = "best/size\(b.sizeIndex)"
+        try f.write("\(g)/valid_rates", shape: [d.validCount, d.T, d.N], floats: b.validRates, compress: true)
+        try f.write("\(g)/valid_factors", shape: [d.validCount, d.T, b.validFactors.count / max(d.validCount * d.T, 1)],
+                    floats: b.validFactors, compress: true)
+        try f.write("\(g)/valid_inds", shape: [b.validInds.count], int64s: b.validInds.map(Int64.init))
+        try f.write("\(g)/train_rates", shape: [b.trainInds.count, d.T, d.N], floats: b.trainRates, compress: true)
+        try f.write("\(g)/train_inds", shape: [b.trainInds.count], int64s: b.trainInds.map(Int64.init))
+        try f.setAttribute("row", int64: Int64(b.row), on: g)
+        try f.setAttribute("fitness", double: b.fitness, on: g)
+        try f.setAttribute("select_by", string: plan.spec.selectBy, on: g)
     }
 
     static func jsonList(_ s: [String]) -> String { "[" + s.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }

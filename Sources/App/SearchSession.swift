@@ -61,9 +61,16 @@ public final class SearchSession {
 
     /// The selected models per size and the complete results file.
     public func finish() throws {
-        let best = try SearchRun.finalize(plan: plan, worker: worker, config: setup.config, dir: setup.dir, log: log)
-        try ResultsFile.write(to: setup.dir + "/results.h5", plan: plan, worker: worker, attributes: attributes, best: best,
-                              complete: true, maxEpochs: maxEpochs)
+        try ResultsFile.write(to: setup.dir + "/results.h5", plan: plan, worker: worker, attributes: attributes,
+                              best: try bestModels(), complete: true, maxEpochs: maxEpochs)
         log("wrote \(setup.dir)/results.h5 and \(setup.dir)/best/size*/params.h5")
     }
+
+    /// The selected model of each size: writes its params.h5 and infers its rates.
+    public func bestModels() throws -> [ResultsFile.Best] {
+        try SearchRun.finalize(plan: plan, worker: worker, config: setup.config, dir: setup.dir, log: log)
+    }
+
+    /// Epochs per history row of the final table.
+    public var historyEpochs: Int { ResultsFile.epochs(plan: plan, maxEpochs: maxEpochs) }
 }

@@ -29,3 +29,6 @@ static inline hid_t    chdf5_ieee_f32le(void)     { return H5T_IEEE_F32LE; }
 static inline hid_t    chdf5_e_default(void)      { return H5E_DEFAULT; }
 static inline unsigned chdf5_o_info_num_attrs(void) { return H5O_INFO_NUM_ATTRS; }
 static inline unsigned chdf5_f_obj_all(void)      { return H5F_OBJ_ALL; }
+static inline H5FD_mpio_xfer_t chdf5_mpio_independent(void) { return H5FD_MPIO_INDEPENDENT; }
+static inline H5FD_mpio_xfer_t chdf5_mpio_collective(void) { return H5FD_MPIO_COLLECTIVE; }
+static inline MPI_Info chdf5_info_null(void) { return MPI_INFO_NULL; }

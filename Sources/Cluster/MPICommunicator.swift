@@ -29,16 +29,15 @@ public final class MPICommunicator: Communicator {
 
     public var isLeader: Bool { rank == 0 }
 
+    /// The raw communicator, for libraries that take one (parallel HDF5's MPI-IO driver).
+    public var handle: MPI_Comm { comm }
+
     public func allreduceSum(_ x: inout [Float]) throws {
         try allreduce(&x, type: cmpi_float(), op: cmpi_sum(), what: "sum", of: "floats")
     }
 
     public func allreduceSum(_ x: inout [Double]) throws {
         try allreduce(&x, type: cmpi_double(), op: cmpi_sum(), what: "sum", of: "doubles")
-    }
-
-    public func allreduceMax(_ x: inout [Double]) throws {
-        try allreduce(&x, type: cmpi_double(), op: cmpi_max(), what: "max", of: "doubles")
     }
 
     /// Replaces `x` on every rank with the root's `x`; all ranks must pass the same count.

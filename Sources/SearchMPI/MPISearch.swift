@@ -37,8 +37,9 @@ public enum MPISearch {
         guard let group else { throw ClusterError("rank \(world.rank) is in no model group") }
         let worker = SearchWorker(dataset: setup.dataset, sizes: setup.sizes, seed: setup.spec.seed,
                                   subsampleValid: setup.spec.subsampleValid)
-        return try serve(worker, world: world, group: group, leaderWorldRank: layout.members(of: layout.group(of: world.rank)!)[0],
-                         members: layout.members(of: layout.group(of: world.rank)!))
+        let members = layout.members(of: layout.group(of: world.rank)!)
+        return try serve(worker, world: world, group: group, leaderWorldRank: members[0], members: members,
+                         dir: setup.dir, searched: setup.spec.space.keys.sorted())
     }
 
     /// The coordinator's loop: hand out items to idle leaders, record results, checkpoint.
@@ -46,6 +47,7 @@ public enum MPISearch {
                            log: (String) -> Void) throws -> TrainExit {
         let leaders = (0..<layout.groupCount).map { layout.members(of: $0)[0] }
         var idle = leaders, inFlight: [Int: Int] = [:]   // leader → row
+        var trainedBy: [Int: Int] = [:]                   // row → leader, for the parallel results file
         var stopping = false
         log("\(layout.groupCount) model group(s) of \(layout.ranksPerModel) rank(s); world rank 0 coordinates")
         let wallStart = ContinuousClock.now, cpuStart = processCPUSeconds()
@@ -63,7 +65,9 @@ public enum MPISearch {
             idle.append(e.source)
             switch e.tag {
             case Tag.result:
-                try session.record(try SearchJSON.decode(WorkResult.self, from: Data(bytes)))
+                let result = try SearchJSON.decode(WorkResult.self, from: Data(bytes))
+                trainedBy[result.row] = e.source
+                try session.record(result)
             case Tag.interrupted:
                 stopping = true
             case Tag.failed:
@@ -77,23 +81,44 @@ public enum MPISearch {
         }
         let wall = (ContinuousClock.now - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
         log(String(format: "coordinator: %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)", cpu, wall, 100 * cpu / max(wall, 1e-9)))
-        let code: TrainExit = stopping ? .interrupted : .ok
-        for l in leaders { try world.send([UInt8(code.rawValue)], to: l, tag: Tag.stop) }
-        if stopping { return try session.stop(midTrial: true) }
-        try session.finish()
+        if stopping {
+            for l in leaders { try world.send([UInt8(TrainExit.interrupted.rawValue)], to: l, tag: Tag.stop) }
+            return try session.stop(midTrial: true)
+        }
+        let best = try session.bestModels()
+        let d = session.setup.dataset
+        let layout = ParallelResults.Layout(
+            rows: session.plan.rows.count, epochs: session.historyEpochs, spec: session.plan.spec,
+            attributes: session.attributes, trainedBy: trainedBy,
+            best: best.map { .init(sizeIndex: $0.sizeIndex, row: $0.row, fitness: $0.fitness, trainCount: $0.trainInds.count) },
+            validCount: d.validCount, T: d.T, N: d.N, F: session.setup.config.hps.facDim)
+        let message = [UInt8(TrainExit.ok.rawValue)] + Array(try SearchJSON.encode(layout))
+        for l in leaders { try world.send(message, to: l, tag: Tag.stop) }
+        try ParallelResults.write(path: session.setup.dir + "/results.h5", world: world, layout: layout,
+                                  worker: session.worker, plan: session.plan, best: best, trained: [:])
+        log("wrote \(session.setup.dir)/results.h5 (parallel HDF5, all \(world.size) ranks) and \(session.setup.dir)/best/size*/params.h5")
         return .ok
     }
 
     /// A model-group rank's loop: the leader takes work from the coordinator and passes it on.
     static func serve(_ worker: SearchWorker, world: MPICommunicator, group: MPICommunicator,
-                      leaderWorldRank: Int, members: [Int]) throws -> TrainExit {
+                      leaderWorldRank: Int, members: [Int], dir: String, searched: [String]) throws -> TrainExit {
         let isLeader = group.rank == 0
         let source = isLeader ? 0 : leaderWorldRank
+        var trained: [Int: ParallelResults.Trained] = [:]
         while true {
             guard let e = try world.waitForMessage(from: source, pollingEvery: .milliseconds(2)) else { continue }
             let bytes = try world.receiveBytes(e)
             if isLeader { for m in members.dropFirst() { try world.send(bytes, to: m, tag: e.tag) } }
-            if e.tag == Tag.stop { return TrainExit(rawValue: Int32(bytes.first ?? 0)) ?? .ok }
+            if e.tag == Tag.stop {
+                let code = TrainExit(rawValue: Int32(bytes.first ?? 0)) ?? .ok
+                if bytes.count > 1 {
+                    let layout = try SearchJSON.decode(ParallelResults.Layout.self, from: Data(bytes.dropFirst()))
+                    try ParallelResults.write(path: dir + "/results.h5", world: world, layout: layout,
+                                              worker: worker, plan: nil, best: [], trained: trained)
+                }
+                return code
+            }
             let item = try SearchJSON.decode(WorkItem.self, from: Data(bytes))
             do {
                 let result = try worker.run(item, comm: group, isLeader: isLeader, shouldStop: {
@@ -102,7 +127,18 @@ public enum MPISearch {
                     try? group.allreduceSum(&flag)
                     return flag[0] > 0
                 })
-                if isLeader { try world.send(Array(try SearchJSON.encode(result)), to: 0, tag: Tag.result) }
+                if isLeader {
+                    try world.send(Array(try SearchJSON.encode(result)), to: 0, tag: Tag.result)
+                    var hps: [String: Double] = [:]
+                    for k in searched {
+                        switch item.hp[k] {
+                        case .int(let i)?: hps[k] = Double(i)
+                        case .double(let d)?: hps[k] = d
+                        default: hps[k] = .nan
+                        }
+                    }
+                    trained[item.row] = ParallelResults.Trained(hps: hps, result: result)
+                }
             } catch is SearchInterrupted {
                 if isLeader { try world.send([UInt8](), to: 0, tag: Tag.interrupted) }
             } catch {

@@ -7,7 +7,7 @@ public final class H5File: @unchecked Sendable {  // all state is touched under 
     public let isWritable: Bool
     private var fileID: hid_t
 
-    private init(path: String, fileID: hid_t, writable: Bool) {
+    init(path: String, fileID: hid_t, writable: Bool) {
         self.path = path
         self.fileID = fileID
         self.isWritable = writable

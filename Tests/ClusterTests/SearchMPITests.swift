@@ -22,11 +22,12 @@ struct SearchMPITests {
     }
 
     struct Table: Equatable {
-        var status: [Int64], hps: [Double], validNLL: [Double]
+        var status: [Int64], hps: [Double], validNLL: [Double], bestRates: [Float]
         init(_ path: String) throws {
             let f = try H5File.open(path)
             status = try f.readInt64("trials/status").values
             hps = try f.readDouble("trials/hps").values
+            bestRates = f.exists("best/size0/valid_rates") ? try f.readFloat("best/size0/valid_rates").values : []
             let m = try f.readDouble("trials/metrics")
             validNLL = stride(from: 0, to: m.values.count, by: m.shape[1]).map { m.values[$0] }
         }
@@ -41,9 +42,12 @@ struct SearchMPITests {
             let r = try MPIJob.run(ranks: np, ["search", "--config", cfg, "--out", "np\(np)"], in: dir, deadline: 120)
             #expect(r.status == 0 && !r.timedOut, "np \(np): \(r.output.suffix(800))")
             #expect(r.count("wrote np\(np)/results.h5") == 1, "printed once, by the coordinator")
+            // With worker ranks, the final file is written through parallel HDF5 by every rank.
+            #expect((np > 1) == r.output.contains("parallel HDF5, all \(np) ranks"))
             tables.append(try Table(dir + "/np\(np)/results.h5"))
         }
         #expect(tables[0].status == [2, 2, 2, 2], "all completed")
+        #expect(!tables[0].bestRates.isEmpty)
         // One rank per model: every trial is computed identically, whichever group runs it.
         #expect(tables[1] == tables[0])
         #expect(tables[2] == tables[0])
