@@ -38,7 +38,7 @@ public struct RankProjection: Codable, Sendable {
             let s = RankScalingBenchmark.Stepper(hp, comm: LoneShare(size: p))
             for _ in 0..<warmup { _ = try s.step() }
             let t = median(try (0..<steps).map { _ in try s.step().seconds })
-            let t1 = out.first { $0.ranks == 1 }.map { $0.msPerStep / 1e3 }
+            let t1 = p == 1 ? t : out.first { $0.ranks == 1 }.map { $0.msPerStep / 1e3 }
             out.append(RankProjection(config: config.name, batch: hp.batchSize, ranks: p,
                                       trialsPerRank: Double(hp.batchSize) / Double(p), msPerStep: t * 1e3,
                                       gflops: flops / Double(p) / t / 1e9, computeSpeedup: t1.map { $0 / t } ?? .nan))

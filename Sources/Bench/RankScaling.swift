@@ -57,9 +57,14 @@ public struct RankScalingBenchmark {
             let t = try together.step()
             if i >= warmup { grouped.append(t.seconds); reduce.append(t.allreduce) }
         }
+        // Each rank's own compute (its step less its time in allreduces) shows imbalance between ranks.
+        var compute = [Double](repeating: 0, count: group.size)
+        compute[group.rank] = median(zip(grouped, reduce).map { $0 - $1 })
+        try group.allreduceSum(&compute)
         guard group.rank == 0 else { return nil }
         return RankScalingReport(config: config, bench: self, ranks: group.size, oneRank: median(oneRank),
-                                 group: (median(grouped), median(reduce)), threadsPerRank: threadsPerRank)
+                                 group: (median(grouped), median(reduce)), computePerRank: compute,
+                                 threadsPerRank: threadsPerRank)
     }
 }
 
@@ -74,6 +79,8 @@ public struct RankScalingReport: Codable, Sendable {
     /// Median time per step inside the allreduces on the group's leader, waiting for the slowest
     /// rank included.
     public var allreduceMsPerStep: Double
+    /// Each rank's median step less its time in allreduces.
+    public var computeMsPerRank: [Double]
     public var speedup: Double
     /// speedup / ranks.
     public var efficiency: Double
@@ -84,18 +91,20 @@ public struct RankScalingReport: Codable, Sendable {
         case config, batch, ranks, steps, warmup, parameters, speedup, efficiency
         case allreduceBytes = "allreduce_bytes", msPerStepOneRank = "ms_per_step_1_rank"
         case msPerStepGroup = "ms_per_step_group", allreduceMsPerStep = "allreduce_ms_per_step"
+        case computeMsPerRank = "compute_ms_per_rank"
         case gflopStep = "gflop_step", threadsPerRank = "threads_per_rank"
     }
 
     /// `oneRank` and `group` are median seconds per step; `allreduce` the group's median per step.
     public init(config: BenchConfig, bench: RankScalingBenchmark, ranks: Int, oneRank: Double,
-                group: (step: Double, allreduce: Double), threadsPerRank: Int) {
+                group: (step: Double, allreduce: Double), computePerRank: [Double], threadsPerRank: Int) {
         self.config = config.name
         batch = config.hp.batchSize; self.ranks = ranks; steps = bench.steps; warmup = bench.warmup
         parameters = ParameterLayout(config.hp).count
         allreduceBytes = 4 * parameters
         msPerStepOneRank = oneRank * 1e3; msPerStepGroup = group.step * 1e3
         allreduceMsPerStep = group.allreduce * 1e3
+        computeMsPerRank = computePerRank.map { $0 * 1e3 }
         speedup = oneRank / group.step
         efficiency = speedup / Double(ranks)
         gflopStep = FlopCount(config.hp, batch: config.hp.batchSize).step / 1e9
@@ -115,7 +124,8 @@ public struct RankScalingReport: Codable, Sendable {
             \(config): batch \(batch), \(parameters) parameters, median of \(steps) steps each after \(warmup) warm-up, alternating 1 and \(ranks) ranks, \(threadsPerRank) OpenBLAS thread(s) per rank
               1 rank        \(f(msPerStepOneRank)) ms/step   \(f(Double(batch) / msPerStepOneRank * 1e3, 0)) trials/s   \(f(gflopStep / msPerStepOneRank * 1e3)) GFLOP/s
               \(ranks) ranks       \(f(msPerStepGroup)) ms/step   \(f(Double(batch) / msPerStepGroup * 1e3, 0)) trials/s   (\(f(per, 1)) trials per rank)
-              allreduce     \(f(allreduceMsPerStep, 2)) ms/step (\(f(Double(allreduceBytes) / 1e6, 2)) MB of gradient, waiting for the slowest rank included)
+              allreduce     \(f(allreduceMsPerStep, 2)) ms/step on rank 0 (\(f(Double(allreduceBytes) / 1e6, 2)) MB of gradient, waiting for the slowest rank included)
+              compute       \(computeMsPerRank.enumerated().map { "rank \($0.offset) \(f($0.element))" }.joined(separator: ", ")) ms/step (step less allreduce)
               speedup       \(f(speedup, 2))×   efficiency \(f(efficiency * 100, 0)) %
             """
     }
