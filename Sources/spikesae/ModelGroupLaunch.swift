@@ -23,13 +23,7 @@ enum ModelGroupLaunch {
             if code != 0 { throw ExitCode(code) }
             return
         }
-        let world: MPICommunicator
-        do { world = try MPIRuntime.initialize() } catch {
-            printError("\(error)")
-            throw ExitCode(1)
-        }
-        let code: Int32
-        do {
+        try withWorld { world in
             let layout = try agree(world) { () throws -> GroupLayout in
                 let k = try ranksPerModel ?? ranksPerModelFromEnvironment() ?? world.size
                 let layout = try GroupLayout(ranks: Array(0..<world.size), ranksPerModel: k)
@@ -40,17 +34,31 @@ enum ModelGroupLaunch {
                 return layout
             }
             guard let group = try world.split(layout) else { throw ClusterError("rank \(world.rank) is in no model group") }
-            code = try body(group)
+            let code = try body(group)
             // The other ranks wait here while the leader infers rates and writes outputs, sleeping
             // between checks instead of spinning a core in MPI_Finalize.
             try group.barrier(pollingEvery: .milliseconds(5))
+            return code
+        }
+    }
+
+    /// MPI_Init, `body` on the world, MPI_Finalize; `body` returns the exit code. A failure every
+    /// rank agreed on prints once and exits 1 everywhere; a failure on one rank alone, once the
+    /// ranks work together, ends the whole job (the others may be blocked in a collective).
+    static func withWorld(_ body: (MPICommunicator) throws -> Int32) throws {
+        let world: MPICommunicator
+        do { world = try MPIRuntime.initialize() } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        let code: Int32
+        do {
+            code = try body(world)
         } catch let e as AgreedFailure {
             if e.underlying != nil { printError(e.description) }
             try? MPIRuntime.finalize()
             throw ExitCode(1)
         } catch {
-            // Failed on this rank alone after the group started working together: the others may be
-            // blocked in a collective, so end the whole job.
             if world.size == 1 {
                 printError("\(error)")
                 try? MPIRuntime.finalize()

@@ -46,29 +46,11 @@ struct SearchCmd: ParsableCommand {
 
     /// World rank 0 coordinates and the other ranks train; with one rank, the in-process search.
     static func runUnderMPI(_ o: RunOptions) throws {
-        let world: MPICommunicator
-        do { world = try MPIRuntime.initialize() } catch {
-            printError("\(error)")
-            throw ExitCode(1)
+        try ModelGroupLaunch.withWorld { world in
+            StopSignal.install()
+            let log: (String) -> Void = world.rank == 0 ? { print($0); fflush(nil) } : { _ in }
+            let code = world.size == 1 ? try SearchRun.run(o, log: log) : try MPISearch.run(o, world: world, log: log)
+            return code.rawValue
         }
-        StopSignal.install()
-        let log: (String) -> Void = world.rank == 0 ? { print($0); fflush(nil) } : { _ in }
-        var code: TrainExit = .ok
-        do {
-            code = world.size == 1 ? try SearchRun.run(o, log: log) : try MPISearch.run(o, world: world, log: log)
-        } catch let e as AgreedFailure {
-            if e.underlying != nil { printError(e.description) }
-            try? MPIRuntime.finalize()
-            throw ExitCode(1)
-        } catch {
-            if world.size == 1 {
-                printError("\(error)")
-                try? MPIRuntime.finalize()
-                throw ExitCode(1)
-            }
-            MPIRuntime.abort(code: 1, message: "\(error)")
-        }
-        try? MPIRuntime.finalize()
-        if code != .ok { throw ExitCode(code.rawValue) }
     }
 }
