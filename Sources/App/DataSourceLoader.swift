@@ -32,6 +32,20 @@ enum DataSourceLoader {
         return try SpikeDataset.load(path: synthPath)
     }
 
+    /// The model's hyperparameters for `dataset`, validated: its shape, and its held-out neurons and
+    /// forward bins from the config where set there (a value that conflicts with the file's root
+    /// attribute is an error), else from the file. Returns the dataset with that layout applied.
+    static func modelHyperparameters(_ config: RunConfig, dataset: SpikeDataset) throws -> (Hyperparameters, SpikeDataset) {
+        var hp = config.hps
+        let given = { (k: String, v: Int) in config.explicitHps.contains(k) ? v : nil }
+        let d = try dataset.withHeldout(neurons: given("heldout_neurons", hp.heldoutNeurons),
+                                        forwardBins: given("forward_bins", hp.forwardBins))
+        hp.dataDim = d.N; hp.seqLen = d.T
+        hp.heldoutNeurons = d.heldoutNeurons; hp.forwardBins = d.forwardBins
+        do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
+        return (hp, d)
+    }
+
     static func synthSpec(system: String, options: [String: HPValue]) throws -> SynthSpec {
         guard let sys = SynthSystem(rawValue: system.replacingOccurrences(of: "-", with: "_")) else {
             throw RunError("data.synth.system '\(system)' is not one of: \(SynthSystem.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -11,11 +11,13 @@ public enum EvalRun {
             throw RunError("\(out) already exists; use --force to overwrite it")
         }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
-        let d = try SpikeDataset.load(path: dataPath)
+        var d = try SpikeDataset.load(path: dataPath)
         for w in d.warnings { log("warning: \(w)") }
         guard d.N == hp.dataDim, d.T == hp.seqLen else {
             throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")
         }
+        // The model's encoder input decides which columns and bins are held out.
+        d = try d.withHeldout(neurons: hp.heldoutNeurons, forwardBins: hp.forwardBins)
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(
             train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),

@@ -25,10 +25,7 @@ enum Outputs {
         m["valid_nll"] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
         m["train_nll"] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
         m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
-        if d.heldoutNeurons > 0 {
-            m["valid_cobps"] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N,
-                                                    columns: (d.N - d.heldoutNeurons)..<d.N)
-        }
+        m.merge(heldoutMetrics(validRates: inf.valid.rates, dataset: d)) { a, _ in a }
         if let tt = d.trainTruth, let vt = d.validTruth {
             let tr = Metrics.r2PerNeuron(truth: tt, pred: inf.train.rates, neurons: d.N)
             let va = Metrics.r2PerNeuron(truth: vt, pred: inf.valid.rates, neurons: d.N)
@@ -38,6 +35,24 @@ enum Outputs {
             m["train_r2_pooled"] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
             m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
             m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
+        }
+        return m
+    }
+
+    /// NLB's co-bps (held-out neurons over observed bins) and fp-bps (every neuron over the forward
+    /// bins) of the valid split, for the parts of the data the encoder never saw.
+    static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset) -> [String: Double] {
+        var m: [String: Double] = [:]
+        let observed = 0..<(d.T - d.forwardBins)
+        if d.heldoutNeurons > 0 {
+            m["valid_cobps"] = Metrics.bitsPerSpike(
+                counts: d.validCounts, rates: validRates, neurons: d.N,
+                region: .init(bins: observed, columns: (d.N - d.heldoutNeurons)..<d.N, T: d.T))
+        }
+        if d.forwardBins > 0 {
+            m["valid_fpbps"] = Metrics.bitsPerSpike(
+                counts: d.validCounts, rates: validRates, neurons: d.N,
+                region: .init(bins: observed.upperBound..<d.T, columns: 0..<d.N, T: d.T))
         }
         return m
     }

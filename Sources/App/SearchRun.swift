@@ -105,17 +105,15 @@ public enum SearchRun {
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5")
         }
-        let dataset = try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5")
+        let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
+            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5"))
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
-        var hp = config.hps
-        hp.dataDim = dataset.N; hp.seqLen = dataset.T
-        do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
         config.hps = hp
         if spec.selectBy == .sampValidNLL && hp.svRate == 0 && spec.space["sv_rate"] == nil {
             throw RunError("select_by samp_valid_nll needs sample validation: set hps.sv_rate > 0")
         }
         if spec.selectBy == .validCobps && dataset.heldoutNeurons == 0 {
-            throw RunError("select_by valid_cobps needs held-out neurons (heldout_neurons attribute in \(dataset.path))")
+            throw RunError("select_by valid_cobps needs held-out neurons: a heldout_neurons root attribute in \(dataset.path), or hps.heldout_neurons")
         }
         let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
         if writer && !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }

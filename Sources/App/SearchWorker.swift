@@ -48,6 +48,7 @@ public final class SearchWorker {
              shouldStop: () -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
         hp.dataDim = dataset.N; hp.seqLen = dataset.T
+        hp.heldoutNeurons = dataset.heldoutNeurons; hp.forwardBins = dataset.forwardBins
         let data = self.data(size: item.sizeIndex)
         var state: TrainerState
         if let start = item.startState {
@@ -82,10 +83,7 @@ public final class SearchWorker {
             if inf.rates.allSatisfy(\.isFinite) {
                 m["valid_rate_nll"] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
                 m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
-                if dataset.heldoutNeurons > 0 {
-                    m["valid_cobps"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N,
-                                                            columns: (dataset.N - dataset.heldoutNeurons)..<dataset.N)
-                }
+                m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
                 if let vt = dataset.validTruth {
                     m["valid_r2_per_neuron"] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
                     m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.rates)

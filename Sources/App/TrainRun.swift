@@ -40,11 +40,8 @@ public enum TrainRun {
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
         let (dataset, hp, start) = try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
             try failForTestsIfAsked(rank: comm.rank)
-            let dataset = try DataSourceLoader.read(config.data, synthPath: synthPath)
-            var hp = config.hps
-            hp.dataDim = dataset.N
-            hp.seqLen = dataset.T
-            do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
+            let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
+                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader {

@@ -25,6 +25,9 @@ public struct RunConfig: Equatable, Sendable {
     public var search: SearchSpec? = nil
     /// Applied overrides, in order, for the record.
     public var overrides: [String] = []
+    /// Hyperparameter keys the config or an override set, as opposed to defaults: a data file's
+    /// heldout_neurons / forward_bins attributes fill in only what was not set.
+    public var explicitHps: Set<String> = []
 
     public init() {}
 
@@ -63,6 +66,7 @@ public struct RunConfig: Equatable, Sendable {
                     do { try c.hps.set(k, try scalar(v, "\(origin): hps.\(k)")) } catch let e as HyperparameterError {
                         throw ConfigError("\(origin): hps: \(e)")
                     }
+                    c.explicitHps.insert(k)
                 }
             case "output":
                 guard let o = value as? [String: Any] else { throw ConfigError("\(origin): 'output' must be a mapping") }
@@ -129,7 +133,9 @@ public struct RunConfig: Equatable, Sendable {
         } else if key.hasPrefix("data.") || key.hasPrefix("output.") {
             throw ConfigError("unknown key '\(key)'")
         } else {
-            try hps.set(key.hasPrefix("hps.") ? String(key.dropFirst(4)) : key, value)
+            let k = key.hasPrefix("hps.") ? String(key.dropFirst(4)) : key
+            try hps.set(k, value)
+            explicitHps.insert(k)
         }
     }
 

@@ -80,6 +80,9 @@ public struct SearchSpec: Equatable, Sendable {
                     guard Hyperparameters.keys.contains(name) else {
                         throw ConfigError("\(origin): search.space: unknown hyperparameter '\(name)'")
                     }
+                    guard !Hyperparameters.dataShapeKeys.contains(name) else {
+                        throw ConfigError("\(origin): search.space: '\(name)' comes from the data and cannot be searched")
+                    }
                     guard let r = spec as? [String: Any] else { throw ConfigError("\(origin): search.space.\(name) must be a mapping") }
                     s.space[name] = try parseRange(r, "\(origin): search.space.\(name)")
                 }

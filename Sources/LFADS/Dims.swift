@@ -1,11 +1,16 @@
 /// The model's sizes for one batch of B trials.
 public struct Dims: Sendable, Equatable {
     public let N: Int, T: Int, B: Int
+    /// The encoder sees columns 0..<Nin and bins 0..<Tin; the rest are held out or forward bins.
+    public let Nin: Int, Tin: Int
     public let Eic: Int, Eci: Int, Hc: Int, U: Int, D: Int, Hg: Int, F: Int, L: Int
     public var hasController: Bool { U > 0 }
+    /// Whether part of the data is hidden from the encoder.
+    public var hidesInput: Bool { Nin < N || Tin < T }
 
     public init(_ hp: Hyperparameters, batch B: Int) {
         N = hp.dataDim; T = hp.seqLen; self.B = B
+        Nin = N - hp.heldoutNeurons; Tin = T - hp.forwardBins
         Eic = hp.icEncDim; U = hp.coDim
         Eci = U > 0 ? hp.ciEncDim : 0
         Hc = U > 0 ? hp.conDim : 0

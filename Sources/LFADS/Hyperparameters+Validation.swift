@@ -7,6 +7,10 @@ extension Hyperparameters {
         }
         need(dataDim >= 1, "data_dim", "≥ 1")
         need(seqLen >= 1, "seq_len", "≥ 1")
+        need(heldoutNeurons >= 0 && (dataDim < 1 || heldoutNeurons < dataDim), "heldout_neurons",
+             "in [0, data_dim): at least one neuron must stay held in")
+        need(forwardBins >= 0 && (seqLen < 1 || forwardBins < seqLen), "forward_bins",
+             "in [0, seq_len): at least one bin must stay observed")
         need(icEncDim >= 1, "ic_enc_dim", "≥ 1")
         need(icDim >= 1, "ic_dim", "≥ 1")
         need(genDim >= 1, "gen_dim", "≥ 1")

@@ -3,6 +3,9 @@ import Foundation
 /// Every hyperparameter of the model, loss and training loop (lfads-model.md §1), under its config key.
 public struct Hyperparameters: Equatable, Sendable {
     public var dataDim = 0, seqLen = 0
+    /// The last heldout_neurons columns and last forward_bins bins are never shown to the encoder
+    /// (NLB layout); the model still predicts them and they stay in the training loss.
+    public var heldoutNeurons = 0, forwardBins = 0
     public var icEncDim = 64, ciEncDim = 64, conDim = 64, coDim = 4
     public var icDim = 64, genDim = 200, facDim = 100
     public var ciLag = 1
@@ -85,6 +88,7 @@ extension Hyperparameters {
     /// Config keys in the order of lfads-model.md §1.
     static let accessors: [(String, Accessor)] = [
         int(\.dataDim, "data_dim"), int(\.seqLen, "seq_len"),
+        int(\.heldoutNeurons, "heldout_neurons"), int(\.forwardBins, "forward_bins"),
         int(\.icEncDim, "ic_enc_dim"), int(\.ciEncDim, "ci_enc_dim"),
         int(\.conDim, "con_dim"), int(\.coDim, "co_dim"),
         int(\.icDim, "ic_dim"), int(\.genDim, "gen_dim"), int(\.facDim, "fac_dim"),
@@ -109,6 +113,8 @@ extension Hyperparameters {
     static let accessorByName: [String: Accessor] = Dictionary(uniqueKeysWithValues: accessors)
 
     public static var keys: [String] { accessors.map(\.0) }
+    /// Keys that describe the data rather than the model's capacity or training.
+    public static let dataShapeKeys: Set<String> = ["data_dim", "seq_len", "heldout_neurons", "forward_bins"]
 
     public subscript(key: String) -> HPValue? { Self.accessorByName[key].map { $0.get(self) } }
 

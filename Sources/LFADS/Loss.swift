@@ -56,27 +56,38 @@ extension LFADSModel {
         let kSv = 1 - hp.svRate
         let n = d.T * d.B * d.N, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
         for i in 0..<n { rate[i] = T.exp(lr[i]) }
-        var rec = 0.0, sv = 0.0
-        if options.cdSurrogate {
-            for i in 0..<n {
-                let xi = Double(x[i]), m = Double(svm[i])
-                let gate = Double(noise.cdGrad.p[i]), lam = Double(lr[i]) * gate
-                let l = poissonNLL(count: xi, logRate: lam) * gate
-                rec += m * l
-                sv += (1 - m) * l
-            }
-        } else {
-            // exp(λ) from `rates` (the Float path's approximation, libm in Double); sums in Double.
-            for i in 0..<n {
-                let xi = Double(x[i]), m = Double(svm[i])
-                let l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
-                rec += m * l
-                sv += (1 - m) * l
+        // SV splits only what the encoder could see; hidden elements (held-out neurons, forward
+        // bins) are always in the loss with weight 1 and never pass the CD gradient gate.
+        var rec = 0.0, sv = 0.0, hidden = 0.0
+        for t in 0..<d.T {
+            for b in 0..<d.B {
+                let row = (t * d.B + b) * d.N
+                for j in 0..<d.N {
+                    let i = row + j, visible = t < d.Tin && j < d.Nin
+                    let xi = Double(x[i])
+                    let l: Double
+                    if options.cdSurrogate {
+                        let gate = visible ? Double(noise.cdGrad.p[i]) : 1, lam = Double(lr[i]) * gate
+                        l = poissonNLL(count: xi, logRate: lam) * gate
+                    } else {
+                        // exp(λ) from `rates` (the Float path's approximation, libm in Double); sums in Double.
+                        l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
+                    }
+                    if visible {
+                        let m = Double(svm[i])
+                        rec += m * l
+                        sv += (1 - m) * l
+                    } else {
+                        hidden += l
+                    }
+                }
             }
         }
+        let visibleElems = nB * Double(d.Tin * d.Nin)
         var terms = LossTerms()
-        terms.recon = rec / (elems * kSv)
-        if hp.svRate > 0 { terms.svNll = sv / (elems * hp.svRate) }
+        terms.recon = (rec + kSv * hidden) / (elems * kSv)
+        terms.heldInRecon = rec / (visibleElems * kSv)
+        if hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
         terms.klIc = klIc(P) / nB
         if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
         terms.l2 = l2Value(P)

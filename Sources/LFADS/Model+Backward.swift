@@ -9,10 +9,21 @@ extension LFADSModel {
         let nB = Double(options.normTrials ?? B)
         let clip = T(hp.cellClip)
 
-        // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv).
-        let c = T(scale / (nB * Double(d.T * N) * (1 - hp.svRate)))
+        // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv) where the encoder may see the element,
+        // (exp λ − x)/(B·T·N) where it never does (see lossTerms).
+        let kSv = 1 - hp.svRate
+        let c = T(scale / (nB * Double(d.T * N) * kSv))
         let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
         for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
+        if d.hidesInput {
+            let hiddenC = c * T(kSv)
+            for t in 0..<d.T {
+                for b in 0..<B {
+                    let row = (t * B + b) * N
+                    for j in (t < d.Tin ? d.Nin : 0)..<N { let i = row + j; dl[i] = hiddenC * (rate[i] - x[i]) }
+                }
+            }
+        }
         gemm(F, N, TB, phi.p, F, transA: true, dLogRates.p, N, G + off.readoutW, N, beta: 1)
         addColumnSums(dLogRates.p, rows: TB, cols: N, ld: N, into: G + off.readoutB)
         gemm(TB, F, N, dLogRates.p, N, P + off.readoutW, N, transB: true, dPhi.p, F)

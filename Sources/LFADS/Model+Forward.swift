@@ -69,11 +69,21 @@ extension LFADSModel {
     }
 
     /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn and written where each encoder's fused GEMMs read it.
+    /// Held-out neurons and forward bins are zero whatever the noise bundle holds, so no pass (training,
+    /// validation or posterior sampling) can show them to the encoder.
     func encoderInputs(_ x: UnsafePointer<T>, noise: NoiseBundle<T>) {
         let d = dims, N = d.N, B = d.B
         let svScale = T(1 / (1 - hp.svRate))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
         for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
+        if d.hidesInput {
+            for t in 0..<d.T {
+                for b in 0..<B {
+                    let row = xi + (t * B + b) * N
+                    for j in (t < d.Tin ? d.Nin : 0)..<N { row[j] = 0 }
+                }
+            }
+        }
         for run in encoders {
             for t in 0..<d.T {
                 let (xz, xr, ld) = run.input(t)

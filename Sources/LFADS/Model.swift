@@ -8,6 +8,9 @@ public struct LossWeights: Sendable, Equatable {
 /// Every loss term of one pass, unscaled; KL terms unweighted, L2 with each kernel's s_k (as in golden files).
 public struct LossTerms: Sendable, Equatable {
     public var total = 0.0, recon = 0.0, klIc = 0.0, klCo = 0.0, l2 = 0.0
+    /// L_rec over the elements the encoder may see (held-in neurons, observed bins) only: the
+    /// validation NLL that selects models. Equals `recon` when nothing is held out.
+    public var heldInRecon = 0.0
     /// NLL_sv over the SV-held-out elements; NaN when SV is off.
     public var svNll = Double.nan
     public init() {}

@@ -60,7 +60,10 @@ public struct SynthData: Sendable {
     /// arrays gzip+shuffle, truth and latents float32, inds and conditions int64, generator/*
     /// float64, conversion_factor 1.0 as scalar dataset and root attribute. `command` records the
     /// invocation; by default an equivalent `spikesae synth` command line.
-    public func write(to path: String, command: String? = nil) throws {
+    /// `heldout` > 0 marks the last columns and bins as held out / forward (NLB layout, root
+    /// attributes heldout_neurons and forward_bins), for trying co-bps and fp-bps on known truth.
+    public func write(to path: String, command: String? = nil, heldout: (neurons: Int, forwardBins: Int) = (0, 0)) throws {
+        try SpikeDataset.checkHeldout(neurons: heldout.neurons, bins: heldout.forwardBins, T: T, N: N, path: path)
         let stored: StoredType
         switch spec.countType {
         case .int64: stored = .int64
@@ -91,6 +94,8 @@ public struct SynthData: Sendable {
             try f.setAttribute("truth_units", string: "expected spikes per bin")
             try f.setAttribute("command", string: command ?? spec.commandLine(out: path))
             try f.setAttribute("params_json", string: spec.json())
+            if heldout.neurons > 0 { try f.setAttribute("heldout_neurons", int64: Int64(heldout.neurons)) }
+            if heldout.forwardBins > 0 { try f.setAttribute("forward_bins", int64: Int64(heldout.forwardBins)) }
         }
     }
 

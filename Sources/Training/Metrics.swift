@@ -48,17 +48,18 @@ public enum Metrics {
     }
 
     /// Bits per spike against a per-neuron mean-count null over the same elements; [K·T, N] layout.
-    /// Restrict to neuron columns `neurons` (e.g. the held-out ones for co-bps).
-    public static func bitsPerSpike(counts: [Float], rates: [Float], neurons N: Int, columns: Range<Int>? = nil) -> Double {
-        let cols = columns ?? 0..<N
-        let rows = counts.count / N
+    /// `region` restricts the elements (co-bps: held-out neurons over observed bins; fp-bps: all
+    /// neurons over forward bins).
+    public static func bitsPerSpike(counts: [Float], rates: [Float], neurons N: Int, region: Region? = nil) -> Double {
+        let region = region ?? Region(bins: 0..<(counts.count / N), columns: 0..<N, T: counts.count / N)
+        let rows = region.rows(count: counts.count / N)
         var nllModel = 0.0, nllNull = 0.0, spikes = 0.0
-        for n in cols {
+        for n in region.columns {
             var mean = 0.0
-            for r in 0..<rows { mean += Double(counts[r * N + n]) }
-            mean /= Double(rows)
+            for r in rows { mean += Double(counts[r * N + n]) }
+            mean /= Double(rows.count)
             let lnNull = Foundation.log(max(mean, 1e-9))
-            for r in 0..<rows {
+            for r in rows {
                 let x = Double(counts[r * N + n]), lam = max(Double(rates[r * N + n]), 1e-9)
                 nllModel += lam - x * Foundation.log(lam)
                 nllNull += max(mean, 1e-9) - x * lnNull
@@ -66,5 +67,15 @@ public enum Metrics {
             }
         }
         return spikes > 0 ? (nllNull - nllModel) / (spikes * Foundation.log(2.0)) : .nan
+    }
+
+    /// A block of [K, T, N] data: bins `bins` of every trial, neuron columns `columns`.
+    public struct Region: Sendable {
+        public let bins: Range<Int>, columns: Range<Int>, T: Int
+        public init(bins: Range<Int>, columns: Range<Int>, T: Int) {
+            self.bins = bins; self.columns = columns; self.T = T
+        }
+        /// Row indices (k·T + t) of the region among `count` rows.
+        func rows(count: Int) -> [Int] { (0..<count).filter { bins.contains($0 % T) } }
     }
 }

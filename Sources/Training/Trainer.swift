@@ -155,6 +155,7 @@ public final class Trainer {
     }
 
     /// The validation pass (§8): one posterior sample, dropout and CD off, SV on; trial-weighted.
+    /// valid NLL is over held-in neurons and observed bins.
     func validate(_ state: inout TrainerState, _ rec: inout EpochRecord) throws {
         let w = hp.lossWeights(epoch: state.epoch)
         let K = data.valid.trials
@@ -173,8 +174,11 @@ public final class Trainer {
                     m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: w)
                 }
             }
+            // Held-in terms only: selection, the LVE checkpoint and the plateau schedule never see
+            // held-out neurons or forward bins of validation trials.
             let wt = Double(rows.count)
-            sums[0] += wt * t.total; sums[1] += wt * t.recon; sums[2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+            sums[0] += wt * (t.total - t.recon + t.heldInRecon); sums[1] += wt * t.heldInRecon
+            sums[2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
         }
         try comm.allreduceSum(&sums)
         rec.validTotal = sums[0] / Double(K)

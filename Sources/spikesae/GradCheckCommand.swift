@@ -18,6 +18,9 @@ struct GradCheck: ParsableCommand {
     @Flag(help: "Check the model without a controller (co_dim = 0).")
     var noController = false
 
+    @Flag(help: "Hide the last neuron and the last 2 of 5 bins from the encoder (held-out neurons, forward bins).")
+    var heldout = false
+
     @Option(help: "Seed of the perturbed parameters, data and noise.")
     var seed: UInt64 = 7
 
@@ -27,6 +30,7 @@ struct GradCheck: ParsableCommand {
         }
         var hp = GradientCheck.tinyHyperparameters()
         if noController { hp.coDim = 0 }
+        if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r = GradientCheck.run(hp, mutation: m, seed: seed)
         print("tensor                      scalars   max |Δ|      max rel   result")
         for t in r.tensors {

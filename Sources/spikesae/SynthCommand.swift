@@ -18,6 +18,8 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "Bin width in ms.") var binMs: Int?
     @Option(help: "Fraction of trials for the validation split.") var validFraction: Double?
     @Option(help: "Stored count type: int64, int32 or float32.") var countDtype: String = "int64"
+    @Option(help: "Mark the last H neurons as held out (root attribute heldout_neurons; co-bps).") var heldoutNeurons: Int = 0
+    @Option(help: "Mark the last F bins as forward bins (root attribute forward_bins; fp-bps).") var forwardBins: Int = 0
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -40,7 +42,8 @@ struct SynthCmd: ParsableCommand {
             if let validFraction { spec.validFraction = validFraction }
             spec.countType = ct
             let data = try Synth.generate(spec)
-            try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+            try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                           heldout: (heldoutNeurons, forwardBins))
             print("wrote \(out): \(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
         }
     }

@@ -318,13 +318,16 @@ struct ComponentTests {
         hp.lr = 0.015; hp.smoothCoef = 1.0 / 3.0; hp.cellClip = 0.6; hp.maxMinutes = 12.5
         hp.lrSchedule = "plateau"; hp.svRate = 0.2; hp.svSeed = 17; hp.cdPassRate = 0.2
         hp.seed = 123_456; hp.lossScale = 1e4; hp.adamEps = 1e-12; hp.icPostVarMin = 1e-300
+        hp.heldoutNeurons = 4; hp.forwardBins = 3
         #expect(hp != Hyperparameters())
         let json = hp.jsonString()
         let back = try Hyperparameters(json: json)
         #expect(back == hp, "\(json)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        #expect(Set(obj.keys) == specKeys)
-        #expect(Set(Hyperparameters.keys) == specKeys && Hyperparameters.keys.count == specKeys.count)
+        // §1's keys plus the data layout keys of data-and-metrics.md §1 (held-out neurons, forward bins).
+        let allKeys = specKeys.union(["heldout_neurons", "forward_bins"])
+        #expect(Set(obj.keys) == allKeys)
+        #expect(Set(Hyperparameters.keys) == allKeys && Hyperparameters.keys.count == allKeys.count)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)

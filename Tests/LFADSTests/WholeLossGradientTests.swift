@@ -99,7 +99,7 @@ struct WholeLossGradientTests {
     }
 }
 
-private func failureSummary(_ r: GradientCheckReport) -> String {
+func failureSummary(_ r: GradientCheckReport) -> String {
     r.tensors.filter { !$0.passed }
         .map { "\($0.name): \($0.failures)/\($0.count) fail, max |Δ| \($0.maxAbsError), max rel \($0.maxRelError)" }
         .joined(separator: "; ")
