@@ -41,19 +41,24 @@ public struct RankScalingBenchmark {
 
     func stepper(on comm: Communicator) -> Stepper { Stepper(config.hp, comm: comm) }
 
-    /// Alternates one step of the leader alone with one step of the whole group, so a change in the
-    /// machine's load favours neither. Every rank of `group` calls this; `barrier` holds the others
-    /// while the leader steps alone. The report on the leader, nil on the other ranks.
+    /// Times the leader alone, then the whole group, each after its own warm-up. Steps are not
+    /// interleaved: a rank that idled while the leader stepped alone starts the next step on a cold,
+    /// clocked-down core, 30–80 ms slower on the development VM, which real training never sees.
+    /// Every rank of `group` calls this; `barrier` holds the others while the leader steps alone.
+    /// The report on the leader, nil on the other ranks.
     public func run(on group: Communicator, threadsPerRank: Int, barrier: () throws -> Void) throws -> RankScalingReport? {
-        let alone = group.rank == 0 ? stepper(on: SingleProcess()) : nil
-        let together = stepper(on: group)
-        var oneRank: [Double] = [], grouped: [Double] = [], reduce: [Double] = []
-        for i in 0..<(warmup + steps) {
-            if let alone {
+        var oneRank: [Double] = []
+        if group.rank == 0 {
+            let alone = stepper(on: SingleProcess())
+            for i in 0..<(warmup + steps) {
                 let t = try alone.step().seconds
                 if i >= warmup { oneRank.append(t) }
             }
-            try barrier()
+        }
+        try barrier()
+        let together = stepper(on: group)
+        var grouped: [Double] = [], reduce: [Double] = []
+        for i in 0..<(warmup + steps) {
             let t = try together.step()
             if i >= warmup { grouped.append(t.seconds); reduce.append(t.allreduce) }
         }
@@ -121,7 +126,7 @@ public struct RankScalingReport: Codable, Sendable {
         func f(_ v: Double, _ p: Int = 1) -> String { String(format: "%.\(p)f", v) }
         let per = Double(batch) / Double(ranks)
         return """
-            \(config): batch \(batch), \(parameters) parameters, median of \(steps) steps each after \(warmup) warm-up, alternating 1 and \(ranks) ranks, \(threadsPerRank) OpenBLAS thread(s) per rank
+            \(config): batch \(batch), \(parameters) parameters, median of \(steps) steps each after \(warmup) warm-up, \(threadsPerRank) OpenBLAS thread(s) per rank
               1 rank        \(f(msPerStepOneRank)) ms/step   \(f(Double(batch) / msPerStepOneRank * 1e3, 0)) trials/s   \(f(gflopStep / msPerStepOneRank * 1e3)) GFLOP/s
               \(ranks) ranks       \(f(msPerStepGroup)) ms/step   \(f(Double(batch) / msPerStepGroup * 1e3, 0)) trials/s   (\(f(per, 1)) trials per rank)
               allreduce     \(f(allreduceMsPerStep, 2)) ms/step on rank 0 (\(f(Double(allreduceBytes) / 1e6, 2)) MB of gradient, waiting for the slowest rank included)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The three CSV tables of a report. Column order is fixed and documented in
-/// docs/README-report-section.md: identifying columns first, then hyperparameters as `hp_<name>`
+/// README (Reports): identifying columns first, then hyperparameters as `hp_<name>`
 /// (the union over runs, in the order the runs list them), then metrics (the union, in file
 /// order). A run lacking a column leaves it empty.
 public enum Tables {
