@@ -29,6 +29,22 @@ public enum TinyConfig {
         """
     }
 
+    /// A random-search section over lr and dropout_rate, to append to `yaml()`.
+    public static func randomSearch(seed: Int, sizes: String = "[1.0, 0.5]", trialsPerSize: Int = 2,
+                                    selectBy: String = "valid_nll") -> String {
+        """
+        search:
+          method: random
+          sizes: \(sizes)
+          trials_per_size: \(trialsPerSize)
+          select_by: \(selectBy)
+          seed: \(seed)
+          space:
+            lr: {dist: log_uniform, min: 0.005, max: 0.03}
+            dropout_rate: {dist: uniform, min: 0.0, max: 0.2}
+        """
+    }
+
     /// A fresh, empty temporary directory unique to this test process.
     public static func tempDir(_ prefix: String, _ name: String) -> String {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-\(prefix)-\(getpid())-\(name)").path

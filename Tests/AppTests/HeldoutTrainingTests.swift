@@ -78,16 +78,8 @@ struct HeldoutTrainingTests {
     @Test func aSearchSelectsByCoBPS() throws {
         let dir = E2E.tempDir("cobpssearch")
         let data = try Self.markedData(dir)
-        let config = Self.config(data: data).replacingOccurrences(of: "max_epochs: 40", with: "max_epochs: 6") + """
-            search:
-              method: random
-              sizes: [1.0]
-              trials_per_size: 2
-              select_by: valid_cobps
-              seed: 1
-              space:
-                lr: {dist: log_uniform, min: 0.005, max: 0.03}
-            """
+        let config = Self.config(data: data).replacingOccurrences(of: "max_epochs: 40", with: "max_epochs: 6")
+            + TinyConfig.randomSearch(seed: 1, sizes: "[1.0]", selectBy: "valid_cobps")
         let cfg = dir + "/search.yaml"
         try config.write(toFile: cfg, atomically: true, encoding: .utf8)
         var o = RunOptions(outDir: dir + "/run")

@@ -10,17 +10,7 @@ import TestSupport
 struct SearchEndToEndTests {
     static let model = TinyConfig.yaml(maxEpochs: 8, posteriorSamples: 3)
 
-    static let searchConfig = model + """
-        search:
-          method: random
-          sizes: [1.0, 0.5]
-          trials_per_size: 2
-          select_by: valid_nll
-          seed: 1
-          space:
-            lr: {dist: log_uniform, min: 0.005, max: 0.03}
-            dropout_rate: {dist: uniform, min: 0.0, max: 0.2}
-        """
+    static let searchConfig = model + TinyConfig.randomSearch(seed: 1)
 
     /// One of the two learning rates is absurd: that trial diverges.
     static let divergingConfig = model + """

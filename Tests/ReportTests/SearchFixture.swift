@@ -17,17 +17,7 @@ enum SearchFixture {
     /// Like Tests/AppTests' tiny Lorenz config, with a search section.
     static let common = TinyConfig.yaml(maxEpochs: 6, posteriorSamples: 3, rampEpochs: 3)
 
-    static let randomConfig = common + """
-        search:
-          method: random
-          sizes: [1.0, 0.5]
-          trials_per_size: 2
-          select_by: valid_nll
-          seed: 3
-          space:
-            lr: {dist: log_uniform, min: 0.005, max: 0.03}
-            dropout_rate: {dist: uniform, min: 0.0, max: 0.2}
-        """
+    static let randomConfig = common + TinyConfig.randomSearch(seed: 3)
 
     static let pbtConfig = common + """
         search:
