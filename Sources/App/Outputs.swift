@@ -85,6 +85,7 @@ enum Outputs {
             try f.setAttribute("metrics_json", string: metricsJSON)
             try f.setAttribute("data_path", string: d.path)
             try f.setAttribute("data_content_sha256", string: d.dataContentSHA256())
+            if let sha = try? fileSHA256(d.path) { try f.setAttribute("data_sha256", string: sha) }
             try f.setAttribute("shapes", string: "train [\(d.trainCount), \(T), \(N)], valid [\(d.validCount), \(T), \(N)]")
             if let b = d.binMs { try f.setAttribute("bin_ms", double: b) }
             try f.setAttribute("software_version", string: "spikesae \(version)")

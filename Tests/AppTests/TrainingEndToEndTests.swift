@@ -48,6 +48,7 @@ struct TrainingEndToEndTests {
         let rates = try H5File.open(dir + "/run/rates.h5")
         #expect(try rates.info("valid_rates").shape == [16, 25, 12])
         #expect(try rates.stringAttribute("format") == "spikesae-output")
+        #expect(try rates.stringAttribute("data_sha256") == fileSHA256(dir + "/run/data.h5"))
         #expect(try rates.readFloat("valid_rates").values.allSatisfy { $0.isFinite && $0 > 0 })
     }
 
