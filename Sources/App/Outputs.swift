@@ -35,6 +35,9 @@ enum Outputs {
             m["train_r2_pooled"] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
             m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
             m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
+            if let vc = d.validConditions {
+                m["valid_psth_r2"] = Metrics.psthR2(truth: vt, pred: inf.valid.rates, conditions: vc, T: d.T, N: d.N)
+            }
         }
         return m
     }
