@@ -40,6 +40,11 @@ enum Checkpoint {
         let f = try H5File.open(path)
         defer { try? f.close() }
         let params = try f.readFloat("params").values
+        if let json = try f.stringAttribute("hps"), let saved = try? Hyperparameters(json: json) {
+            for key in Hyperparameters.dataShapeKeys.sorted() where saved[key] != hp[key] {
+                throw RunError("\(path): the checkpoint was trained with \(key) = \(saved[key]!), the resumed run has \(hp[key]!); a run's data layout cannot change when it resumes")
+            }
+        }
         guard params.count == ParameterLayout(hp).count else {
             throw RunError("\(path): checkpoint has \(params.count) parameters but the config's model has \(ParameterLayout(hp).count)")
         }

@@ -16,7 +16,12 @@ public enum EvalRun {
         guard d.N == hp.dataDim, d.T == hp.seqLen else {
             throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")
         }
-        // The model's encoder input decides which columns and bins are held out.
+        // The model's encoder input decides which columns and bins are held out; a file that marks
+        // others would be scored on data that model's encoder saw.
+        for (key, model, file) in [("heldout_neurons", hp.heldoutNeurons, d.heldoutNeurons), ("forward_bins", hp.forwardBins, d.forwardBins)]
+        where d.layoutFromFile(key) && model != file {
+            throw RunError("\(dataPath) marks \(key) = \(file), but the model in \(paramsPath) was trained with \(key) = \(model)")
+        }
         d = try d.withHeldout(neurons: hp.heldoutNeurons, forwardBins: hp.forwardBins)
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(

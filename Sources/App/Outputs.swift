@@ -44,17 +44,18 @@ enum Outputs {
 
     /// NLB's co-bps (held-out neurons over observed bins) and fp-bps (every neuron over the forward
     /// bins) of the valid split, for the parts of the data the encoder never saw.
-    static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset) -> [String: Double] {
+    static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset, validCounts: [Float]? = nil) -> [String: Double] {
+        let counts = validCounts ?? d.validCounts
         var m: [String: Double] = [:]
         let observed = 0..<(d.T - d.forwardBins)
         if d.heldoutNeurons > 0 {
             m["valid_cobps"] = Metrics.bitsPerSpike(
-                counts: d.validCounts, rates: validRates, neurons: d.N,
+                counts: counts, rates: validRates, neurons: d.N,
                 region: .init(bins: observed, columns: (d.N - d.heldoutNeurons)..<d.N, T: d.T))
         }
         if d.forwardBins > 0 {
             m["valid_fpbps"] = Metrics.bitsPerSpike(
-                counts: d.validCounts, rates: validRates, neurons: d.N,
+                counts: counts, rates: validRates, neurons: d.N,
                 region: .init(bins: observed.upperBound..<d.T, columns: 0..<d.N, T: d.T))
         }
         return m

@@ -44,6 +44,16 @@ public final class SearchWorker {
         return td
     }
 
+    /// co-bps on the size's own validation trials: what `select_by: valid_cobps` ranks by, so a small
+    /// size selects with as much held-out data as an experiment of that size would have. The
+    /// reported `valid_cobps` stays on the full valid split, comparable across sizes.
+    func subsetCoBPS(hp: Hyperparameters, params: [Float], valid: SplitData, fullValue: Double?) -> Double {
+        if valid.trials == fullValid.trials { return fullValue ?? .nan }
+        let inf = inferPosterior(hp: hp, params: params, split: valid, T: dataset.T, N: dataset.N,
+                                 estimator: .sampleAverage(samples: hp.posteriorSamples))
+        return Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset, validCounts: valid.counts)["valid_cobps"] ?? .nan
+    }
+
     public func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
              shouldStop: () -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
@@ -88,6 +98,9 @@ public final class SearchWorker {
                     m["valid_r2_per_neuron"] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
                     m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
                 }
+            }
+            if dataset.heldoutNeurons > 0 {
+                m["subset_valid_cobps"] = subsetCoBPS(hp: hp, params: params, valid: data.valid, fullValue: m["valid_cobps"])
             }
         }
         if isLeader {

@@ -91,8 +91,9 @@ extension LFADSModel {
         terms.klIc = klIc(P) / nB
         if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
         terms.l2 = l2Value(P)
-        terms.total = terms.recon + weights.l2 * terms.l2
-            + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
+        let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
+        terms.total = terms.recon + regularisers
+        terms.heldInTotal = terms.heldInRecon + regularisers
         return terms
     }
 

@@ -11,6 +11,8 @@ public struct LossTerms: Sendable, Equatable {
     /// L_rec over the elements the encoder may see (held-in neurons, observed bins) only: the
     /// validation NLL that selects models. Equals `recon` when nothing is held out.
     public var heldInRecon = 0.0
+    /// `total` with `heldInRecon` in place of `recon`: the validation loss of the plateau schedule.
+    public var heldInTotal = 0.0
     /// NLL_sv over the SV-held-out elements; NaN when SV is off.
     public var svNll = Double.nan
     public init() {}

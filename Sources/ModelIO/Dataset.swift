@@ -109,6 +109,11 @@ public struct SpikeDataset: Sendable {
         return hexString(hasher.finalize())
     }
 
+    /// Whether the file's root attribute `key` (heldout_neurons or forward_bins) set the layout.
+    public func layoutFromFile(_ key: String) -> Bool {
+        key == "heldout_neurons" ? heldoutFromFile : key == "forward_bins" ? forwardFromFile : false
+    }
+
     /// Applies held-out neuron / forward-bin counts from a config; a value that differs from the
     /// file's root attribute is an error, since the two describe the same columns.
     public func withHeldout(neurons: Int?, forwardBins bins: Int?) throws -> SpikeDataset {

@@ -64,6 +64,7 @@ public enum Figures {
         case "valid_nll": return "valid NLL (nats per neuron-bin)"
         case "samp_valid_nll": return "sample-validation NLL (nats per neuron-bin)"
         case "valid_cobps": return "co-bps (bits per spike, held-out neurons)"
+        case "subset_valid_cobps": return "co-bps on the size's validation trials (bits per spike)"
         default: return m
         }
     }
@@ -130,13 +131,13 @@ public enum Figures {
                 guard let si = r.sizes.firstIndex(of: size) else { continue }
                 let done = r.rows.filter { $0.sizeIndex == si && $0.status == "completed" }
                 n += done.count
-                let pts = done.map { PlotPoint(r.metric($0, rule.metric), r.metric($0, t.metric)) }
+                let pts = done.map { PlotPoint(r.metric($0, rule.rankBy), r.metric($0, t.metric)) }
                 let sel = r.select(rule, size: si).map { [PlotPoint($0.value, r.metric(r.rows[$0.index], t.metric))] } ?? []
                 series.append(Series(runs.count > 1 ? r.label : "completed trials", pts, color: color(ri), lineWidth: 0,
                                      marker: .circle, markerSize: 3.5, opacity: 0.75, ringed: sel))
             }
             panels.append(Panel("size \(size) training trials (\(n) completed)",
-                                x: Axis(metricLabel(rule.metric)), y: Axis(t.shortLabel, floor: floor), series: series))
+                                x: Axis(metricLabel(rule.rankBy)), y: Axis(t.shortLabel, floor: floor), series: series))
         }
         let pbt = runs.contains { $0.method == "pbt" } ? " PBT runs show every member in every generation." : ""
         return Figure(id: "fig_b_\(rule.metric)_vs_truth",

@@ -2,8 +2,11 @@ import Foundation
 
 /// A rule that picks one model per dataset size from a search's rows.
 public struct SelectionRule: Sendable, Equatable, Hashable {
-    /// The metric column the rule ranks by.
+    /// The rule's name: the `select_by` value, and the metric column reported for the chosen row.
     public let metric: String
+    /// The column the rule ranks by: `metric`, except co-bps, which a search ranks on each size's own
+    /// validation trials (`subset_valid_cobps`) and reports on the full valid split.
+    public let rankBy: String
     public let higherIsBetter: Bool
     /// True for the truth-based "oracle": what a perfect selection would pick. It is an upper bound
     /// to compare the usable rules with, never a rule one could apply to real data.
@@ -13,9 +16,14 @@ public struct SelectionRule: Sendable, Equatable, Hashable {
     public static let usable: [SelectionRule] = [
         SelectionRule(metric: "valid_nll", higherIsBetter: false, isOracle: false),
         SelectionRule(metric: "samp_valid_nll", higherIsBetter: false, isOracle: false),
-        SelectionRule(metric: "valid_cobps", higherIsBetter: true, isOracle: false),
+        SelectionRule(metric: "valid_cobps", rankBy: "subset_valid_cobps", higherIsBetter: true, isOracle: false),
     ]
     public static let oracle = SelectionRule(metric: "valid_r2_per_neuron", higherIsBetter: true, isOracle: true)
+
+    init(metric: String, rankBy: String? = nil, higherIsBetter: Bool, isOracle: Bool) {
+        self.metric = metric; self.rankBy = rankBy ?? metric
+        self.higherIsBetter = higherIsBetter; self.isOracle = isOracle
+    }
 
     /// The name in best_by_size.csv's selection_metric column.
     public var name: String { isOracle ? "oracle_" + metric : metric }
@@ -55,7 +63,7 @@ extension SearchResults {
     /// or held-out neurons has no samp_valid_nll or co-bps to select by.
     public var availableRules: [SelectionRule] {
         let done = rows.filter { $0.status == "completed" }
-        var rules = SelectionRule.usable.filter { rule in done.contains { metric($0, rule.metric).isFinite } }
+        var rules = SelectionRule.usable.filter { rule in done.contains { metric($0, rule.rankBy).isFinite } }
         if done.contains(where: { metric($0, SelectionRule.oracle.metric).isFinite }) { rules.append(.oracle) }
         return rules
     }
@@ -65,7 +73,7 @@ extension SearchResults {
         let cands = candidates(size: si)
         var best: (Int, Double)? = nil
         for k in cands {
-            let v = metric(rows[k], rule.metric)
+            let v = metric(rows[k], rule.rankBy)
             guard v.isFinite else { continue }
             if let b = best, rule.higherIsBetter ? v <= b.1 : v >= b.1 { continue }
             best = (k, v)

@@ -144,7 +144,7 @@ public final class SearchPlan: Codable {
         guard r.status == .completed else { return .nan }
         switch spec.selectBy {
         case "samp_valid_nll": return r.metrics["samp_valid_nll"] ?? .nan
-        case "valid_cobps": return -(r.metrics["valid_cobps"] ?? .nan)
+        case "valid_cobps": return -(r.metrics["subset_valid_cobps"] ?? .nan)
         default: return r.metrics["valid_nll"] ?? .nan
         }
     }

@@ -177,7 +177,7 @@ public final class Trainer {
             // Held-in terms only: selection, the LVE checkpoint and the plateau schedule never see
             // held-out neurons or forward bins of validation trials.
             let wt = Double(rows.count)
-            sums[0] += wt * (t.total - t.recon + t.heldInRecon); sums[1] += wt * t.heldInRecon
+            sums[0] += wt * t.heldInTotal; sums[1] += wt * t.heldInRecon
             sums[2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
         }
         try comm.allreduceSum(&sums)

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
 @testable import App
+import Config
 import LFADS
 import ModelIO
 import Store
 import TestSupport
+import Training
 
 /// NLB-style held-out neurons and forward bins through `spikesae train`, `eval` and `search`:
 /// the layout comes from the file or the config, the encoder sees held-in input only, and co-bps /
@@ -75,25 +77,83 @@ struct HeldoutTrainingTests {
         #expect(m["valid_fpbps"] == nil, "no forward bins, no fp-bps")
     }
 
-    @Test func aSearchSelectsByCoBPS() throws {
+    @Test func aSearchSelectsByCoBPSOnEachSizesValidationTrials() throws {
         let dir = E2E.tempDir("cobpssearch")
         let data = try Self.markedData(dir)
         let config = Self.config(data: data).replacingOccurrences(of: "max_epochs: 40", with: "max_epochs: 6")
-            + TinyConfig.randomSearch(seed: 1, sizes: "[1.0]", selectBy: "valid_cobps")
+            + TinyConfig.randomSearch(seed: 1, sizes: "[1.0, 0.5]", selectBy: "valid_cobps")
         let cfg = dir + "/search.yaml"
         try config.write(toFile: cfg, atomically: true, encoding: .utf8)
         var o = RunOptions(outDir: dir + "/run")
         o.configPath = cfg
         #expect(try SearchRun.run(o, log: { _ in }) == .ok)
         let f = try H5File.open(dir + "/run/results.h5")
-        let names = try #require(try f.stringAttribute("metric_names_json"))
-        #expect(names.contains("\"valid_cobps\"") && names.contains("\"valid_fpbps\""))
+        let names = try JSONDecoder().decode([String].self, from: Data(try #require(try f.stringAttribute("metric_names_json")).utf8))
         let metrics = try f.readDouble("trials/metrics")
-        let col = try #require(try JSONDecoder().decode([String].self, from: Data(names.utf8)).firstIndex(of: "valid_cobps"))
-        let width = metrics.shape[1]
-        let cobps = (0..<metrics.shape[0]).map { metrics.values[$0 * width + col] }
-        #expect(cobps.count == 2 && cobps.allSatisfy(\.isFinite), "\(cobps)")
+        func column(_ name: String) throws -> [Double] {
+            let c = try #require(names.firstIndex(of: name), "no column \(name)")
+            return (0..<metrics.shape[0]).map { metrics.values[$0 * metrics.shape[1] + c] }
+        }
+        let full = try column("valid_cobps"), subset = try column("subset_valid_cobps"), fp = try column("valid_fpbps")
+        let sizeIndex = try f.readDouble("trials/size_index").values.map(Int.init)
         let fitness = try f.readDouble("trials/fitness").values
-        #expect(fitness.min() == -cobps.max()!, "fitness is −co-bps (lower is better): \(fitness) vs \(cobps)")
+        #expect(full.count == 4 && full.allSatisfy(\.isFinite) && subset.allSatisfy(\.isFinite) && fp.allSatisfy(\.isFinite))
+        for k in full.indices {
+            // Fitness is −co-bps on the size's own validation trials (lower is better).
+            #expect(fitness[k] == -subset[k])
+            // Size 0 validates on every valid trial; size 1 on about half of them.
+            if sizeIndex[k] == 0 { #expect(subset[k] == full[k]) } else { #expect(subset[k] != full[k]) }
+        }
+    }
+
+    /// Trains the tiny model on data whose valid split is changed by `change` (at hidden or visible
+    /// elements) and returns its history and final parameters.
+    static func trainWithValidCounts(_ data: String, change: (inout [Float], _ t: Int, _ n: Int) -> Bool)
+        throws -> (history: [[Double]], params: [Float]) {
+        let d = try SpikeDataset.load(path: data)
+        var valid = d.validCounts
+        for i in valid.indices where change(&valid, (i / d.N) % d.T, i % d.N) { valid[i] += 5 }
+        var hp = try RunConfig.parse(Self.config(data: data), origin: "test").hps
+        hp.dataDim = d.N; hp.seqLen = d.T; hp.heldoutNeurons = d.heldoutNeurons; hp.forwardBins = d.forwardBins
+        hp.maxEpochs = 6; hp.klIncreaseEpoch = 1; hp.l2IncreaseEpoch = 1; hp.lrSchedule = "plateau"; hp.lrPatience = 1
+        let td = TrainingData(train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
+                              valid: SplitData(counts: valid, trials: d.validCount, inds: d.validInds, splitID: 1), T: d.T, N: d.N)
+        var state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: 0))
+        try Trainer(hp: hp, data: td).run(&state)
+        // Every column but the wall-clock ones.
+        let timing = Set(["trials_per_second", "seconds"].compactMap { EpochRecord.columns.firstIndex(of: $0) })
+        let history = state.history.map { r in r.values.enumerated().filter { !timing.contains($0.offset) }.map(\.element) }
+        return (history, state.bestParams ?? state.params)
+    }
+
+    @Test func validationSelectionAndScheduleIgnoreHeldOutValidData() throws {
+        let dir = E2E.tempDir("validblind")
+        let data = try Self.markedData(dir)
+        let hiddenCols = 12 - 3, observedBins = 25 - 5
+        let base = try Self.trainWithValidCounts(data) { _, _, _ in false }
+        let hidden = try Self.trainWithValidCounts(data) { _, t, n in t >= observedBins || n >= hiddenCols }
+        // Valid NLL, its smoothing, the best epoch, the plateau LR and the parameters: bit for bit.
+        #expect(base.history.map { $0.map(\.bitPattern) } == hidden.history.map { $0.map(\.bitPattern) })
+        #expect(base.params.map(\.bitPattern) == hidden.params.map(\.bitPattern))
+        // The same change to visible valid elements does show.
+        let visible = try Self.trainWithValidCounts(data) { _, t, n in t < observedBins && n < hiddenCols }
+        #expect(base.history.map { $0.map(\.bitPattern) } != visible.history.map { $0.map(\.bitPattern) })
+    }
+
+    @Test func resumeRefusesAChangedLayoutAndEvalNamesTheModel() throws {
+        let dir = E2E.tempDir("layoutchange")
+        #expect(try E2E.train(dir, overrides: ["heldout_neurons=2", "max_epochs=4"], stopAfter: 2) == .interrupted)
+        #expect { _ = try E2E.train(dir, overrides: ["heldout_neurons=0"], resume: true) } throws: {
+            "\($0)".contains("the checkpoint was trained with heldout_neurons = 2, the resumed run has 0")
+        }
+        #expect(try E2E.train(dir, resume: true) == .ok)
+        let data = try Self.markedData(dir)
+        #expect {
+            try EvalRun.run(params: dir + "/run/params.h5", data: data, out: dir + "/eval.h5",
+                            posteriorMean: false, samples: nil, force: false, log: { _ in })
+        } throws: {
+            "\($0)" == "\(data) marks heldout_neurons = 3, but the model in \(dir)/run/params.h5 was trained with heldout_neurons = 2"
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/eval.h5"))
     }
 }

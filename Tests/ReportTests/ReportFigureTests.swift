@@ -130,12 +130,15 @@ struct ReportFigureTests {
 /// selecting by co-bps picks the highest value.
 struct CobpsFigureTests {
     static func fake() -> SearchResults {
-        let metrics = ["valid_nll", "samp_valid_nll", "valid_cobps", "valid_r2_per_neuron"]
-        // (size index, valid NLL, co-bps) per row; R² is NaN throughout, as for real data.
-        let spec: [(Int, Double, Double)] = [(0, 0.50, 0.21), (1, 0.61, 0.10), (0, 0.52, 0.25), (1, 0.60, 0.12), (0, 0.49, 0.18)]
+        let metrics = ["valid_nll", "samp_valid_nll", "valid_cobps", "subset_valid_cobps", "valid_r2_per_neuron"]
+        // (size index, valid NLL, co-bps on the full valid split, co-bps on the size's own valid
+        // trials) per row; R² is NaN throughout, as for real data. The full-split co-bps would pick
+        // other rows (0 and 1) than the subset's, which the search ranks by.
+        let spec: [(Int, Double, Double, Double)] = [(0, 0.50, 0.30, 0.21), (1, 0.61, 0.15, 0.10), (0, 0.52, 0.20, 0.25),
+                                                     (1, 0.60, 0.11, 0.12), (0, 0.49, 0.22, 0.18)]
         let rows = spec.enumerated().map { k, s in
             TrialRow(row: k, sizeIndex: s.0, size: [100, 50][s.0], trial: k / 2, generation: 0, status: "completed", seed: k,
-                     parent: -1, hps: [0.01], metrics: [s.1, .nan, s.2, .nan], fitness: -s.2)
+                     parent: -1, hps: [0.01], metrics: [s.1, .nan, s.2, s.3, .nan], fitness: -s.3)
         }
         return SearchResults(path: "/data/real-run/results.h5", label: "real-run", method: "random", selectBy: "valid_cobps",
                              complete: true, sizes: [100, 50], hpNames: ["lr"], metricNames: metrics, historyColumns: [],

@@ -169,15 +169,17 @@ enum Fake {
         #expect(p.fitness(p.rows[3]) == 0.3)
     }
 
-    @Test func selectsTheHighestCoBPSWhenAsked() throws {
+    @Test func selectsTheHighestCoBPSOnEachSizesOwnValidationTrials() throws {
         let p = try Fake.plan(Fake.spec(.random, selectBy: .validCobps))
         while p.next() != nil {}
-        try Self.finish(p, 0, .completed, ["valid_nll": 0.1, "valid_cobps": 0.1])
-        try Self.finish(p, 3, .completed, ["valid_nll": 0.5, "valid_cobps": 0.3])
-        try Self.finish(p, 6, .completed, ["valid_nll": 0.3, "valid_cobps": 0.2])
-        try Self.finish(p, 1, .completed, ["valid_nll": 0.3, "valid_cobps": -0.05])
-        try Self.finish(p, 4, .completed, ["valid_nll": 0.3, "valid_cobps": -0.01])
-        try Self.finish(p, 7, .diverged, ["valid_nll": 0.3, "valid_cobps": 0.5])
+        // valid_cobps (the full valid split, for reports) must not decide: subset_valid_cobps does.
+        func m(_ subset: Double, full: Double) -> [String: Double] { ["valid_nll": 0.3, "subset_valid_cobps": subset, "valid_cobps": full] }
+        try Self.finish(p, 0, .completed, m(0.1, full: 0.9))
+        try Self.finish(p, 3, .completed, m(0.3, full: 0.1))
+        try Self.finish(p, 6, .completed, m(0.2, full: 0.2))
+        try Self.finish(p, 1, .completed, m(-0.05, full: 0.5))
+        try Self.finish(p, 4, .completed, m(-0.01, full: 0.0))
+        try Self.finish(p, 7, .diverged, m(0.5, full: 0.5))
         #expect(p.selected().mapValues(\.row) == [0: 3, 1: 4])
         // Lower fitness is better, so co-bps enters negated.
         #expect(p.fitness(p.rows[3]) == -0.3)
