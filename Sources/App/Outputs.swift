@@ -48,6 +48,11 @@ enum Outputs {
         let counts = validCounts ?? d.validCounts
         var m: [String: Double] = [:]
         let observed = 0..<(d.T - d.forwardBins)
+        if d.heldoutNeurons > 0 || d.forwardBins > 0 {
+            m["valid_heldin_nll"] = Metrics.poissonNLL(
+                counts: counts, rates: validRates, neurons: d.N,
+                region: .init(bins: observed, columns: 0..<(d.N - d.heldoutNeurons), T: d.T))
+        }
         if d.heldoutNeurons > 0 {
             m["valid_cobps"] = Metrics.bitsPerSpike(
                 counts: counts, rates: validRates, neurons: d.N,

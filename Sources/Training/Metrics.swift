@@ -4,13 +4,20 @@ import LFADS
 /// Metrics of rates against data and truth (data-and-metrics.md §4), in Float64.
 public enum Metrics {
     /// Mean Poisson NLL per element (Stirling term included) of counts under rates (spikes/bin).
-    public static func poissonNLL(counts: [Float], rates: [Float]) -> Double {
-        var s = 0.0
-        for i in counts.indices {
+    /// `region` restricts it to a block of the [K·T, N] data.
+    public static func poissonNLL(counts: [Float], rates: [Float], neurons N: Int = 1, region: Region? = nil) -> Double {
+        var s = 0.0, n = 0
+        func add(_ i: Int) {
             let lam = max(Double(rates[i]), 1e-9)
             s += LFADS.poissonNLL(count: Double(counts[i]), logRate: Foundation.log(lam))
+            n += 1
         }
-        return s / Double(max(counts.count, 1))
+        if let region {
+            for r in region.rows(count: counts.count / N) { for c in region.columns { add(r * N + c) } }
+        } else {
+            for i in counts.indices { add(i) }
+        }
+        return s / Double(max(n, 1))
     }
 
     /// Per-neuron coefficient of determination averaged over neurons, over samples [K·T, N];

@@ -40,6 +40,8 @@ struct HeldoutTrainingTests {
         // held-in input could have revealed.
         #expect(cobps > 0.05, "co-bps \(cobps)")
         #expect(fpbps.isFinite, "fp-bps \(fpbps)")
+        let heldIn = try #require(m["valid_heldin_nll"] as? Double), all = try #require(m["valid_nll"] as? Double)
+        #expect(heldIn.isFinite && heldIn != all)
         let (hp, _): (Hyperparameters, [Float]) = try ParameterFile.read(dir + "/run/params.h5")
         #expect(hp.heldoutNeurons == 3 && hp.forwardBins == 5)
         let saved = try String(contentsOfFile: dir + "/run/config.yaml", encoding: .utf8)

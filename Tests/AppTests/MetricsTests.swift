@@ -14,6 +14,15 @@ struct MetricsTests {
         #expect(abs(Metrics.poissonNLL(counts: Self.counts, rates: rates) - want) < 1e-12)
     }
 
+    @Test func poissonNLLOverARegionAveragesOnlyItsElements() {
+        let rates: [Float] = (0..<12).map { Float($0) + 0.5 }
+        // Neuron 0, bin 2 of both trials: rows 2 and 5.
+        let want = [2, 5].map { r in LFADS.poissonNLL(count: Double(Self.counts[r * 2]), logRate: log(Double(rates[r * 2]))) }
+            .reduce(0, +) / 2
+        let region = Metrics.Region(bins: 2..<3, columns: 0..<1, T: 3)
+        #expect(abs(Metrics.poissonNLL(counts: Self.counts, rates: rates, neurons: 2, region: region) - want) < 1e-12)
+    }
+
     @Test func perNeuronR2IsOneForTruthZeroForTheMeanAndSkipsFlatNeurons() {
         let truth: [Double] = [1, 5, 2, 5, 4, 5]                 // neuron 1 has no variance
         #expect(Metrics.r2PerNeuron(truth: truth, pred: truth.map(Float.init), neurons: 2) == (1, 1))
