@@ -6,10 +6,13 @@ import Testing
 struct DataParallelTrainingTests {
     static let epochs = 12
 
-    @Test func twoRanksTrainTheSameModelAsOne() throws {
-        let dir = MPIJob.tempDir("equivalence")
+    /// Also with held-out neurons and forward bins, whose masks and held-in validation NLL must
+    /// split across ranks the same way.
+    @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"]])
+    func twoRanksTrainTheSameModelAsOne(layout: [String]) throws {
+        let dir = MPIJob.tempDir("equivalence\(layout.count)")
         let cfg = try TinyRun.writeConfig(in: dir)
-        let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)", "--out"]
+        let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)"] + layout + ["--out"]
         let one = try MPIJob.run(ranks: 1, args + ["one"], in: dir)
         let two = try MPIJob.run(ranks: 2, args + ["two", "--ranks-per-model", "2"], in: dir)
         #expect(one.status == 0 && !one.timedOut, "1 rank: \(one.output)")
