@@ -6,7 +6,8 @@ import Training
 public enum EvalRun {
     /// Rates (and metrics, with truth) of a saved parameter file on a dataset, in the output layout of training.
     public static func run(params paramsPath: String, data dataPath: String, out: String, posteriorMean: Bool,
-                           samples: Int?, force: Bool, log: (String) -> Void = { print($0) }) throws {
+                           samples: Int?, force: Bool, psthSmoothingMs: Double = 70,
+                           log: (String) -> Void = { print($0) }) throws {
         if FileManager.default.fileExists(atPath: out) && !force {
             throw RunError("\(out) already exists; use --force to overwrite it")
         }
@@ -29,7 +30,7 @@ public enum EvalRun {
             valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1), T: d.T, N: d.N)
         let estimator: RateEstimator = posteriorMean ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         let inf = Outputs.infer(hp: hp, params: params, data: data, estimator: estimator)
-        let m = Outputs.metrics(inf, dataset: d)
+        let m = Outputs.metrics(inf, dataset: d, psthSmoothingMs: psthSmoothingMs)
         let json = Outputs.json(m)
         try Outputs.writeRates(inf, hp: hp, params: params, dataset: d, to: out,
                                attributes: ["params_path": paramsPath], metricsJSON: json)

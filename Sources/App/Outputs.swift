@@ -20,7 +20,7 @@ enum Outputs {
     }
 
     /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (data-and-metrics.md §4).
-    static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset) -> [String: Double] {
+    static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset, psthSmoothingMs: Double = defaultPSTHSmoothingMs) -> [String: Double] {
         var m: [String: Double] = [:]
         m["valid_nll"] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
         m["train_nll"] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
@@ -35,11 +35,30 @@ enum Outputs {
             m["train_r2_pooled"] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
             m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
             m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
-            if let vc = d.validConditions {
-                m["valid_psth_r2"] = Metrics.psthR2(truth: vt, pred: inf.valid.rates, conditions: vc, T: d.T, N: d.N)
-            }
         }
+        if let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m["valid_psth_r2"] = psth }
         return m
+    }
+
+    /// NLB's kernel sd for MC_Maze; its scaling datasets use 50 ms.
+    static let defaultPSTHSmoothingMs = 70.0
+
+    /// PSTH R² of the valid split when the data have conditions: against the condition-averaged truth
+    /// (synthetic data), else, as NLB, against condition means of Gaussian-smoothed spikes over
+    /// train and valid trials, on the observed bins (needs bin_ms).
+    static func psthR2(validRates: [Float], dataset d: SpikeDataset, smoothingMs: Double) -> Double? {
+        guard let vc = d.validConditions else { return nil }
+        if let vt = d.validTruth {
+            let reference = Metrics.conditionMeans(vt, conditions: vc, T: d.T, N: d.N)
+            return Metrics.psthR2(reference: reference, pred: validRates, conditions: vc, T: d.T, N: d.N)
+        }
+        guard let tc = d.trainConditions, let bin = d.binMs, bin > 0, smoothingMs > 0 else { return nil }
+        let sd = smoothingMs / bin
+        let smoothed = Metrics.gaussianSmoothed(d.trainCounts, T: d.T, N: d.N, sdBins: sd)
+            + Metrics.gaussianSmoothed(d.validCounts, T: d.T, N: d.N, sdBins: sd)
+        let reference = Metrics.conditionMeans(smoothed, conditions: tc + vc, T: d.T, N: d.N)
+        return Metrics.psthR2(reference: reference, pred: validRates, conditions: vc, T: d.T, N: d.N,
+                              bins: 0..<(d.T - d.forwardBins))
     }
 
     /// NLB's co-bps (held-out neurons over observed bins) and fp-bps (every neuron over the forward

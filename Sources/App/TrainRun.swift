@@ -156,7 +156,7 @@ public enum TrainRun {
             log("the selected model gives non-finite rates; no rates written. See \(dir)/metrics.json")
             return .diverged
         }
-        for (k, v) in Outputs.metrics(inf, dataset: dataset) { m[k] = v }
+        for (k, v) in Outputs.metrics(inf, dataset: dataset, psthSmoothingMs: config.psthSmoothingMs) { m[k] = v }
         let metricsJSON = Outputs.json(m)
         try Outputs.writeRates(inf, hp: hp, params: sel.params, dataset: dataset, to: dir + "/rates.h5",
                                attributes: ["selection_rule": sel.rule, "selected_epoch": "\(sel.epoch)",

@@ -21,6 +21,9 @@ public struct RunConfig: Equatable, Sendable {
     public var hps = Hyperparameters()
     /// "sample" (mean over posterior samples) or "mean" (posterior mean).
     public var rateEstimator = "sample"
+    /// Kernel sd of the smoothed-spike PSTHs that PSTH R² compares with on real data (NLB: 70 ms for
+    /// MC_Maze, 50 ms for its scaling datasets).
+    public var psthSmoothingMs = 70.0
     /// The `search:` section; nil for a single training run.
     public var search: SearchSpec? = nil
     /// Applied overrides, in order, for the record.
@@ -120,6 +123,11 @@ public struct RunConfig: Equatable, Sendable {
                 throw ConfigError("output.rate_estimator must be 'sample' or 'mean', got '\(value)'")
             }
             rateEstimator = value.description
+        } else if key == "output.psth_smoothing_ms" {
+            guard let v = Double(value.description), v > 0, v.isFinite else {
+                throw ConfigError("output.psth_smoothing_ms must be a positive number of ms, got '\(value)'")
+            }
+            psthSmoothingMs = v
         } else if key.hasPrefix("search.") {
             var spec = search ?? SearchSpec()
             let k = String(key.dropFirst("search.".count))
@@ -158,7 +166,7 @@ public struct RunConfig: Equatable, Sendable {
         }
         lines.append("hps:")
         for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" { lines.append("  \(k): \(hps[k]!)") }
-        lines += ["output:", "  rate_estimator: \(rateEstimator)"]
+        lines += ["output:", "  rate_estimator: \(rateEstimator)", "  psth_smoothing_ms: \(formatNumber(psthSmoothingMs))"]
         if let search { lines += search.yamlLines() }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -40,31 +40,6 @@ public enum Metrics {
         return (used > 0 ? total / Double(used) : .nan, excluded)
     }
 
-    /// PSTH R² in its synthetic form (data-and-metrics.md §4): per condition, the prediction and the
-    /// truth averaged over that condition's trials; conditions × bins as rows, per-neuron R²
-    /// averaged over neurons. NaN without conditions.
-    public static func psthR2(truth: [Double], pred: [Float], conditions: [Int], T: Int, N: Int) -> Double {
-        let trialSize = T * N
-        guard !conditions.isEmpty, conditions.count * trialSize == truth.count else { return .nan }
-        var sums: [Int: (truth: [Double], pred: [Double], trials: Int)] = [:]
-        for (k, c) in conditions.enumerated() {
-            var acc = sums[c] ?? ([Double](repeating: 0, count: trialSize), [Double](repeating: 0, count: trialSize), 0)
-            for i in 0..<trialSize {
-                acc.truth[i] += truth[k * trialSize + i]
-                acc.pred[i] += Double(pred[k * trialSize + i])
-            }
-            acc.trials += 1
-            sums[c] = acc
-        }
-        var stackedTruth: [Double] = [], stackedPred: [Float] = []
-        for c in sums.keys.sorted() {
-            let a = sums[c]!, n = Double(a.trials)
-            stackedTruth += a.truth.map { $0 / n }
-            stackedPred += a.pred.map { Float($0 / n) }
-        }
-        return r2PerNeuron(truth: stackedTruth, pred: stackedPred, neurons: N).r2
-    }
-
     /// Squared Pearson correlation of the flattened truth and prediction.
     public static func r2Pooled(truth: [Double], pred: [Float]) -> Double {
         let n = Double(truth.count)

@@ -12,16 +12,20 @@ struct Eval: ParsableCommand {
     @Option(help: "sample: mean of exp(log-rate) over posterior samples; mean: one pass at the posterior mean.")
     var mode: String = "sample"
     @Option(help: "Posterior samples (default: the model's posterior_samples).") var samples: Int?
+    @Option(help: "Kernel sd in ms of the smoothed-spike PSTHs for PSTH R² on data without truth (NLB: 70 for MC_Maze, 50 for its scaling sets).")
+    var psthSmoothingMs: Double = 70
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func validate() throws {
         guard ["sample", "mean"].contains(mode) else { throw ValidationError("--mode must be 'sample' or 'mean', got '\(mode)'") }
         if let samples, samples < 1 { throw ValidationError("--samples must be ≥ 1") }
+        guard psthSmoothingMs > 0 && psthSmoothingMs.isFinite else { throw ValidationError("--psth-smoothing-ms must be > 0") }
     }
 
     func run() throws {
         try reportingErrors {
-            try EvalRun.run(params: params, data: data, out: out, posteriorMean: mode == "mean", samples: samples, force: force)
+            try EvalRun.run(params: params, data: data, out: out, posteriorMean: mode == "mean", samples: samples, force: force,
+                            psthSmoothingMs: psthSmoothingMs)
         }
     }
 }

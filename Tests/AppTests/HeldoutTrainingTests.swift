@@ -44,6 +44,8 @@ struct HeldoutTrainingTests {
         #expect(heldIn.isFinite && heldIn != all)
         let (hp, _): (Hyperparameters, [Float]) = try ParameterFile.read(dir + "/run/params.h5")
         #expect(hp.heldoutNeurons == 3 && hp.forwardBins == 5)
+        let psth = try #require(m["valid_psth_r2"] as? Double)
+        #expect(psth > 0.3, "PSTH R² \(psth): the tiny set has conditions and truth")
         let saved = try String(contentsOfFile: dir + "/run/config.yaml", encoding: .utf8)
         #expect(saved.contains("heldout_neurons: 3") && saved.contains("forward_bins: 5"))
         let rates = try H5File.open(dir + "/run/rates.h5")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+@testable import App
 import LFADS
+import ModelIO
 import Training
 
 /// The metrics of data-and-metrics.md §4 on hand-made arrays whose values are known.
@@ -60,11 +62,52 @@ struct MetricsTests {
         let truth: [Double] = [1, 2, 1, 2, /* condition 1 */ 4, 1, 4, 1]
         let pred: [Float] = [1.3, 2.3, 0.7, 1.7, 4.3, 1.3, 3.7, 0.7]
         let conditions = [0, 0, 1, 1]
-        #expect(abs(Metrics.psthR2(truth: truth, pred: pred, conditions: conditions, T: 2, N: 1) - 1) < 1e-6)
+        func psth(_ p: [Float], _ c: [Int]) -> Double {
+            Metrics.psthR2(reference: Metrics.conditionMeans(truth, conditions: conditions, T: 2, N: 1), pred: p, conditions: c, T: 2, N: 1)
+        }
+        #expect(abs(psth(pred, conditions) - 1) < 1e-6)
         #expect(Metrics.r2PerNeuron(truth: truth, pred: pred, neurons: 1).r2 < 0.99)
         // Swapping the conditions' predictions is wrong for every row.
         let swapped = Array(pred[4...]) + Array(pred[..<4])
-        #expect(Metrics.psthR2(truth: truth, pred: swapped, conditions: conditions, T: 2, N: 1) < 0)
-        #expect(Metrics.psthR2(truth: truth, pred: pred, conditions: [], T: 2, N: 1).isNaN)
+        #expect(psth(swapped, conditions) < 0)
+        #expect(psth(pred, []).isNaN)
+        #expect(psth(pred, [5, 5, 6, 6]).isNaN, "conditions without a reference are skipped")
+    }
+
+    @Test func smoothingMatchesNumpysSameModeConvolutionWithNLBsWindow() {
+        // One trial, one neuron, a single spike at bin 3 of 8; sd 1 bin → window of 6, centred at 2.5.
+        var x = [Float](repeating: 0, count: 8)
+        x[3] = 1
+        let w = (0..<6).map { exp(-0.5 * pow(Double($0) - 2.5, 2)) }
+        let sum = w.reduce(0, +)
+        // numpy.convolve(x, w, 'same')[t] = Σ_j x[j]·w[t + 2 − j]: the spike spreads to bins 1…6.
+        var want = [Double](repeating: 0, count: 8)
+        for t in 0..<8 where (0..<6).contains(t + 2 - 3) { want[t] = w[t + 2 - 3] / sum }
+        let got = Metrics.gaussianSmoothed(x, T: 8, N: 1, sdBins: 1)
+        #expect(zip(got, want).allSatisfy { abs($0 - $1) < 1e-12 }, "\(got) vs \(want)")
+        #expect(abs(got.reduce(0, +) - 1) < 1e-12, "mass is kept away from the edges")
+    }
+
+    @Test func realDataPSTHR2ScoresAgainstSmoothedSpikesOfBothSplits() throws {
+        // No truth: the reference is the condition mean of smoothed spikes over train and valid
+        // trials (20 ms bins, 40 ms kernel sd → 2 bins), over the observed bins only.
+        let T = 10, N = 2
+        var r = SplitMix64(state: 5)
+        func trials(_ k: Int) -> [Float] { (0..<(k * T * N)).map { _ in Float(r.poisson(2)) } }
+        let train = trials(4), valid = trials(4)
+        let trainC = [0, 1, 0, 1], validC = [1, 0, 1, 0]
+        let d = SpikeDataset(path: "real.h5", T: T, N: N, trainCounts: train, validCounts: valid,
+                             trainConditions: trainC, validConditions: validC, binMs: 20, forwardBins: 3)
+        let smoothed = Metrics.gaussianSmoothed(train, T: T, N: N, sdBins: 2) + Metrics.gaussianSmoothed(valid, T: T, N: N, sdBins: 2)
+        let reference = Metrics.conditionMeans(smoothed, conditions: trainC + validC, T: T, N: N)
+        // Rates equal to the reference in every valid trial score 1, even if the forward bins are off.
+        var perfect = validC.flatMap { c in reference[c]!.map(Float.init) }
+        for k in 0..<4 { for i in ((k * T + 7) * N)..<((k + 1) * T * N) { perfect[i] += 9 } }
+        #expect(abs(try #require(Outputs.psthR2(validRates: perfect, dataset: d, smoothingMs: 40)) - 1) < 1e-6)
+        let flat = [Float](repeating: 2, count: valid.count)
+        #expect(try #require(Outputs.psthR2(validRates: flat, dataset: d, smoothingMs: 40)) < 0.01)
+        var noBin = d
+        noBin.binMs = nil
+        #expect(Outputs.psthR2(validRates: flat, dataset: noBin, smoothingMs: 40) == nil, "needs bin_ms")
     }
 }

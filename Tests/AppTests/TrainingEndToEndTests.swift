@@ -109,6 +109,9 @@ struct TrainingEndToEndTests {
         #expect { _ = try Self.train(dir, overrides: ["dropout_rate=1.5"], force: true) } throws: {
             "\($0)".contains("'dropout_rate' = 1.5 is out of range")
         }
+        #expect { _ = try Self.train(dir, overrides: ["output.psth_smoothing_ms=-5"], force: true) } throws: {
+            "\($0)".contains("output.psth_smoothing_ms must be a positive number of ms, got '-5'")
+        }
         #expect { _ = try Self.train(dir, overrides: ["data.synth.colour=3"], force: true) } throws: {
             "\($0)".contains("data.synth.colour")
         }
