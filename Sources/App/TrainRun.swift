@@ -29,7 +29,9 @@ public enum TrainRun {
         let synthPath = dir + "/data.h5"
 
         // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is
-        // also the barrier the other ranks wait at before reading that data.
+        // also the barrier the other ranks wait at before reading that data. A directory this run
+        // made is removed again if the data or the model turn out to be bad.
+        let madeDir = leader && !fm.fileExists(atPath: dir)
         try agree(comm) {
             guard leader else { return }
             if !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
@@ -38,7 +40,7 @@ public enum TrainRun {
         }
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
-        let (dataset, hp, start) = try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
+        let phase3 = { try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
             try failForTestsIfAsked(rank: comm.rank)
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
                 config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath))
@@ -51,6 +53,11 @@ public enum TrainRun {
                 if !o.resume { try resolved.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
             }
             return (dataset, hp, state)
+        } }
+        let (dataset, hp, start): (SpikeDataset, Hyperparameters, TrainerState)
+        do { (dataset, hp, start) = try phase3() } catch {
+            if madeDir { try? fm.removeItem(atPath: dir) }
+            throw error
         }
         config.hps = hp
         var state = start

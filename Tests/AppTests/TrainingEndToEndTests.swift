@@ -109,6 +109,8 @@ struct TrainingEndToEndTests {
         #expect { _ = try Self.train(dir, overrides: ["dropout_rate=1.5"], force: true) } throws: {
             "\($0)".contains("'dropout_rate' = 1.5 is out of range")
         }
+        // Bad input found after the run directory was made: the directory goes again.
+        #expect(!FileManager.default.fileExists(atPath: dir + "/run"))
         #expect { _ = try Self.train(dir, overrides: ["output.psth_smoothing_ms=-5"], force: true) } throws: {
             "\($0)".contains("output.psth_smoothing_ms must be a positive number of ms, got '-5'")
         }
