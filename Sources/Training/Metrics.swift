@@ -8,7 +8,7 @@ public enum Metrics {
     public static func poissonNLL(counts: [Float], rates: [Float], neurons N: Int = 1, region: Region? = nil) -> Double {
         var s = 0.0, n = 0
         func add(_ i: Int) {
-            let lam = max(Double(rates[i]), 1e-9)
+            let lam = evaluable(rates[i])
             s += LFADS.poissonNLL(count: Double(counts[i]), logRate: Foundation.log(lam))
             n += 1
         }
@@ -67,7 +67,7 @@ public enum Metrics {
             mean /= Double(rows.count)
             let lnNull = Foundation.log(max(mean, 1e-9))
             for r in rows {
-                let x = Double(counts[r * N + n]), lam = max(Double(rates[r * N + n]), 1e-9)
+                let x = Double(counts[r * N + n]), lam = evaluable(rates[r * N + n])
                 nllModel += lam - x * Foundation.log(lam)
                 nllNull += max(mean, 1e-9) - x * lnNull
                 spikes += x
@@ -75,6 +75,10 @@ public enum Metrics {
         }
         return spikes > 0 ? (nllNull - nllModel) / (spikes * Foundation.log(2.0)) : .nan
     }
+
+    /// A rate as the metrics use it (nlb_tools): an exact 0 becomes 1e-9; a negative or NaN rate
+    /// stays, so the metric comes out NaN instead of silently scoring an impossible rate.
+    @inline(__always) static func evaluable(_ rate: Float) -> Double { rate == 0 ? 1e-9 : Double(rate) }
 
     /// A block of [K, T, N] data: bins `bins` of every trial, neuron columns `columns`.
     public struct Region: Sendable {

@@ -25,6 +25,16 @@ struct MetricsTests {
         #expect(abs(Metrics.poissonNLL(counts: Self.counts, rates: rates, neurons: 2, region: region) - want) < 1e-12)
     }
 
+    @Test func zeroRatesAreFlooredAndNegativeOnesMakeTheMetricNaN() {
+        var rates = [Float](repeating: 7.0 / 6, count: 12)
+        rates[0] = 0                                       // count 0 there: the model pays 1e-9, the null 7/6
+        let want = (7.0 / 6 - 1e-9) / (14 * log(2.0))
+        #expect(abs(Metrics.bitsPerSpike(counts: Self.counts, rates: rates, neurons: 2) - want) < 1e-6)
+        rates[0] = -0.5
+        #expect(Metrics.bitsPerSpike(counts: Self.counts, rates: rates, neurons: 2).isNaN)
+        #expect(Metrics.poissonNLL(counts: Self.counts, rates: rates).isNaN)
+    }
+
     @Test func perNeuronR2IsOneForTruthZeroForTheMeanAndSkipsFlatNeurons() {
         let truth: [Double] = [1, 5, 2, 5, 4, 5]                 // neuron 1 has no variance
         #expect(Metrics.r2PerNeuron(truth: truth, pred: truth.map(Float.init), neurons: 2) == (1, 1))
