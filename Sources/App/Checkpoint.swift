@@ -32,6 +32,10 @@ enum Checkpoint {
     static func hyperparameters(_ path: String) throws -> Hyperparameters {
         let f = try H5File.open(path)
         defer { try? f.close() }
+        return try hyperparameters(in: f, path: path)
+    }
+
+    private static func hyperparameters(in f: H5File, path: String) throws -> Hyperparameters {
         guard let json = try f.stringAttribute("hps") else { throw RunError("\(path): checkpoint has no 'hps' attribute") }
         return try Hyperparameters(json: json)
     }
@@ -40,7 +44,7 @@ enum Checkpoint {
         let f = try H5File.open(path)
         defer { try? f.close() }
         let params = try f.readFloat("params").values
-        if let json = try f.stringAttribute("hps"), let saved = try? Hyperparameters(json: json) {
+        if let saved = try? hyperparameters(in: f, path: path) {
             for key in Hyperparameters.dataShapeKeys.sorted() where saved[key] != hp[key] {
                 throw RunError("\(path): the checkpoint was trained with \(key) = \(saved[key]!), the resumed run has \(hp[key]!); a run's data layout cannot change when it resumes")
             }

@@ -3,6 +3,14 @@ import Foundation
 import LFADS
 import ModelIO
 
+extension Hyperparameters {
+    /// Takes the data's shape and held-out layout: the model is built for that dataset.
+    mutating func adoptLayout(of d: SpikeDataset) {
+        dataDim = d.N; seqLen = d.T
+        heldoutNeurons = d.heldoutNeurons; forwardBins = d.forwardBins
+    }
+}
+
 /// Turns a config's data section into a validated dataset.
 enum DataSourceLoader {
     /// Fails on a missing data section or a bad synth spec, without touching any file.
@@ -40,8 +48,7 @@ enum DataSourceLoader {
         let given = { (k: String, v: Int) in config.explicitHps.contains(k) ? v : nil }
         let d = try dataset.withHeldout(neurons: given("heldout_neurons", hp.heldoutNeurons),
                                         forwardBins: given("forward_bins", hp.forwardBins))
-        hp.dataDim = d.N; hp.seqLen = d.T
-        hp.heldoutNeurons = d.heldoutNeurons; hp.forwardBins = d.forwardBins
+        hp.adoptLayout(of: d)
         do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
         return (hp, d)
     }

@@ -19,11 +19,9 @@ public enum EvalRun {
         }
         // The model's encoder input decides which columns and bins are held out; a file that marks
         // others would be scored on data that model's encoder saw.
-        for (key, model, file) in [("heldout_neurons", hp.heldoutNeurons, d.heldoutNeurons), ("forward_bins", hp.forwardBins, d.forwardBins)]
-        where d.layoutFromFile(key) && model != file {
-            throw RunError("\(dataPath) marks \(key) = \(file), but the model in \(paramsPath) was trained with \(key) = \(model)")
+        d = try d.withHeldout(neurons: hp.heldoutNeurons, forwardBins: hp.forwardBins) { key, model, file in
+            "\(dataPath) marks \(key) = \(file), but the model in \(paramsPath) was trained with \(key) = \(model)"
         }
-        d = try d.withHeldout(neurons: hp.heldoutNeurons, forwardBins: hp.forwardBins)
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(
             train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),

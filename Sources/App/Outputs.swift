@@ -58,7 +58,7 @@ enum Outputs {
             + Metrics.gaussianSmoothed(d.validCounts, T: d.T, N: d.N, sdBins: sd)
         let reference = Metrics.conditionMeans(smoothed, conditions: tc + vc, T: d.T, N: d.N)
         return Metrics.psthR2(reference: reference, pred: validRates, conditions: vc, T: d.T, N: d.N,
-                              bins: 0..<(d.T - d.forwardBins))
+                              bins: d.observedBins)
     }
 
     /// NLB's co-bps (held-out neurons over observed bins) and fp-bps (every neuron over the forward
@@ -66,21 +66,20 @@ enum Outputs {
     static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset, validCounts: [Float]? = nil) -> [String: Double] {
         let counts = validCounts ?? d.validCounts
         var m: [String: Double] = [:]
-        let observed = 0..<(d.T - d.forwardBins)
         if d.heldoutNeurons > 0 || d.forwardBins > 0 {
             m["valid_heldin_nll"] = Metrics.poissonNLL(
                 counts: counts, rates: validRates, neurons: d.N,
-                region: .init(bins: observed, columns: 0..<(d.N - d.heldoutNeurons), T: d.T))
+                region: .init(bins: d.observedBins, columns: d.heldInColumns, T: d.T))
         }
         if d.heldoutNeurons > 0 {
             m["valid_cobps"] = Metrics.bitsPerSpike(
                 counts: counts, rates: validRates, neurons: d.N,
-                region: .init(bins: observed, columns: (d.N - d.heldoutNeurons)..<d.N, T: d.T))
+                region: .init(bins: d.observedBins, columns: d.heldOutColumns, T: d.T))
         }
         if d.forwardBins > 0 {
             m["valid_fpbps"] = Metrics.bitsPerSpike(
                 counts: counts, rates: validRates, neurons: d.N,
-                region: .init(bins: observed.upperBound..<d.T, columns: 0..<d.N, T: d.T))
+                region: .init(bins: d.observedBins.upperBound..<d.T, columns: 0..<d.N, T: d.T))
         }
         return m
     }

@@ -57,8 +57,7 @@ public final class SearchWorker {
     public func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
              shouldStop: () -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
-        hp.dataDim = dataset.N; hp.seqLen = dataset.T
-        hp.heldoutNeurons = dataset.heldoutNeurons; hp.forwardBins = dataset.forwardBins
+        hp.adoptLayout(of: dataset)
         let data = self.data(size: item.sizeIndex)
         var state: TrainerState
         if let start = item.startState {

@@ -8,6 +8,18 @@ public struct Dims: Sendable, Equatable {
     /// Whether part of the data is hidden from the encoder.
     public var hidesInput: Bool { Nin < N || Tin < T }
 
+    /// Calls `body` with the flat [T,B,N] index of every element hidden from the encoder.
+    @inline(__always)
+    func forEachHidden(_ body: (Int) -> Void) {
+        guard hidesInput else { return }
+        for t in 0..<T {
+            for b in 0..<B {
+                let row = (t * B + b) * N
+                for j in (t < Tin ? Nin : 0)..<N { body(row + j) }
+            }
+        }
+    }
+
     public init(_ hp: Hyperparameters, batch B: Int) {
         N = hp.dataDim; T = hp.seqLen; self.B = B
         Nin = N - hp.heldoutNeurons; Tin = T - hp.forwardBins

@@ -15,15 +15,8 @@ extension LFADSModel {
         let c = T(scale / (nB * Double(d.T * N) * kSv))
         let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
         for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
-        if d.hidesInput {
-            let hiddenC = c * T(kSv)
-            for t in 0..<d.T {
-                for b in 0..<B {
-                    let row = (t * B + b) * N
-                    for j in (t < d.Tin ? d.Nin : 0)..<N { let i = row + j; dl[i] = hiddenC * (rate[i] - x[i]) }
-                }
-            }
-        }
+        let hiddenC = c * T(kSv)
+        d.forEachHidden { dl[$0] = hiddenC * (rate[$0] - x[$0]) }
         gemm(F, N, TB, phi.p, F, transA: true, dLogRates.p, N, G + off.readoutW, N, beta: 1)
         addColumnSums(dLogRates.p, rows: TB, cols: N, ld: N, into: G + off.readoutB)
         gemm(TB, F, N, dLogRates.p, N, P + off.readoutW, N, transB: true, dPhi.p, F)

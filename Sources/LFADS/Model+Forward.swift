@@ -76,14 +76,7 @@ extension LFADSModel {
         let svScale = T(1 / (1 - hp.svRate))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
         for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
-        if d.hidesInput {
-            for t in 0..<d.T {
-                for b in 0..<B {
-                    let row = xi + (t * B + b) * N
-                    for j in (t < d.Tin ? d.Nin : 0)..<N { row[j] = 0 }
-                }
-            }
-        }
+        d.forEachHidden { xi[$0] = 0 }
         for run in encoders {
             for t in 0..<d.T {
                 let (xz, xr, ld) = run.input(t)

@@ -109,25 +109,30 @@ public struct SpikeDataset: Sendable {
         return hexString(hasher.finalize())
     }
 
-    /// Whether the file's root attribute `key` (heldout_neurons or forward_bins) set the layout.
-    public func layoutFromFile(_ key: String) -> Bool {
-        key == "heldout_neurons" ? heldoutFromFile : key == "forward_bins" ? forwardFromFile : false
-    }
+    /// Bins before the forward bins, and the neuron columns before and from the held-out ones.
+    public var observedBins: Range<Int> { 0..<(T - forwardBins) }
+    public var heldInColumns: Range<Int> { 0..<(N - heldoutNeurons) }
+    public var heldOutColumns: Range<Int> { (N - heldoutNeurons)..<N }
 
     /// Applies held-out neuron / forward-bin counts from a config; a value that differs from the
-    /// file's root attribute is an error, since the two describe the same columns.
-    public func withHeldout(neurons: Int?, forwardBins bins: Int?) throws -> SpikeDataset {
+    /// file's root attribute is an error, since the two describe the same columns. `conflict`
+    /// words that error from (key, given value, file's value); by default the values came from a config.
+    public func withHeldout(neurons: Int?, forwardBins bins: Int?,
+                            conflict: ((String, Int, Int) -> String)? = nil) throws -> SpikeDataset {
+        let message = conflict ?? { key, given, inFile in
+            "\(path): config \(key) \(given) conflicts with the file's root attribute \(key) \(inFile)"
+        }
         var d = self
         if let neurons {
             if heldoutFromFile && neurons != heldoutNeurons {
-                throw DatasetError("\(path): config heldout_neurons \(neurons) conflicts with the file's root attribute heldout_neurons \(heldoutNeurons)")
+                throw DatasetError(message("heldout_neurons", neurons, heldoutNeurons))
             }
             try Self.checkHeldout(neurons: neurons, bins: forwardBins, T: T, N: N, path: path)
             d.heldoutNeurons = neurons
         }
         if let bins {
             if forwardFromFile && bins != forwardBins {
-                throw DatasetError("\(path): config forward_bins \(bins) conflicts with the file's root attribute forward_bins \(forwardBins)")
+                throw DatasetError(message("forward_bins", bins, forwardBins))
             }
             try Self.checkHeldout(neurons: d.heldoutNeurons, bins: bins, T: T, N: N, path: path)
             d.forwardBins = bins

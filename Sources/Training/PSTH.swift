@@ -50,7 +50,8 @@ extension Metrics {
             for n in 0..<N {
                 for t in 0..<T {
                     var s = 0.0
-                    for j in max(0, t + shift - L + 1)...min(T - 1, t + shift) where t + shift - L + 1 <= T - 1 {
+                    // shift ≤ L − 1 keeps the lower end ≤ T − 1, so the range is never empty.
+                    for j in max(0, t + shift - L + 1)...min(T - 1, t + shift) {
                         s += Double(counts[(k * T + j) * N + n]) * w[t + shift - j]
                     }
                     out[(k * T + t) * N + n] = s
