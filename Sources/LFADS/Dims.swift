@@ -47,6 +47,13 @@ public final class NoiseBundle<T: Scalar> {
     public let epsIc: Buffer<T>   // [B,D]
     public let epsCo: Buffer<T>   // [T,B,U]
     public let epsKl: Buffer<T>   // [T,B,U]  ε′ of the KL_co estimate
+    /// Whether svMask holds elements out in this pass (training, samp-valid). Only then is the
+    /// encoder input scaled by 1/(1 − sv_rate) and the loss normalised by k_sv; posterior sampling
+    /// and the posterior mean see raw x, whatever sv_rate the model was trained with.
+    public var svApplied = false
+
+    /// k_sv of this pass: 1 − sv_rate where the SV mask applies, 1 elsewhere.
+    public func svKeep(_ hp: Hyperparameters) -> Double { svApplied ? 1 - hp.svRate : 1 }
 
     public init(_ d: Dims) {
         dims = d
@@ -62,5 +69,6 @@ public final class NoiseBundle<T: Scalar> {
     public func setAllOff() {
         for m in [dIn, dIc, dCi, dPhi, dG0, dG, cdKeep, cdGrad, svMask] { m.fill(1) }
         for e in [epsIc, epsCo, epsKl] { e.zero() }
+        svApplied = false
     }
 }

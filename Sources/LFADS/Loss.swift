@@ -53,7 +53,7 @@ extension LFADSModel {
         let d = dims
         let nB = Double(options.normTrials ?? d.B)
         let elems = nB * Double(d.T * d.N)
-        let kSv = 1 - hp.svRate
+        let kSv = noise.svKeep(hp)
         let n = d.T * d.B * d.N, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
         for i in 0..<n { rate[i] = T.exp(lr[i]) }
         // SV splits only what the encoder could see; hidden elements (held-out neurons, forward
@@ -87,7 +87,7 @@ extension LFADSModel {
         var terms = LossTerms()
         terms.recon = (rec + kSv * hidden) / (elems * kSv)
         terms.heldInRecon = rec / (visibleElems * kSv)
-        if hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
+        if noise.svApplied && hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
         terms.klIc = klIc(P) / nB
         if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
         terms.l2 = l2Value(P)

@@ -11,7 +11,7 @@ extension LFADSModel {
 
         // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv) where the encoder may see the element,
         // (exp λ − x)/(B·T·N) where it never does (see lossTerms).
-        let kSv = 1 - hp.svRate
+        let kSv = noise.svKeep(hp)
         let c = T(scale / (nB * Double(d.T * N) * kSv))
         let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
         for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }

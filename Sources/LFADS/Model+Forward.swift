@@ -69,11 +69,12 @@ extension LFADSModel {
     }
 
     /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn and written where each encoder's fused GEMMs read it.
+    /// s_sv = m_sv/(1 − sv_rate) only in passes that apply the SV mask; elsewhere it is 1.
     /// Held-out neurons and forward bins are zero whatever the noise bundle holds, so no pass (training,
     /// validation or posterior sampling) can show them to the encoder.
     func encoderInputs(_ x: UnsafePointer<T>, noise: NoiseBundle<T>) {
         let d = dims, N = d.N, B = d.B
-        let svScale = T(1 / (1 - hp.svRate))
+        let svScale = T(1 / noise.svKeep(hp))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
         for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
         d.forEachHidden { xi[$0] = 0 }

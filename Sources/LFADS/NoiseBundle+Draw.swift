@@ -21,6 +21,7 @@ extension NoiseBundle {
         if !(train && hp.dropoutRate > 0) { for m in [dIn, dIc, dCi, dPhi, dG0, dG] { m.fill(1) } }
         if !(train && hp.cdRate > 0) { cdKeep.fill(1); cdGrad.fill(1) }
         if svMasks == nil { svMask.fill(1) }
+        svApplied = svMasks != nil
         let keep = 1 - hp.dropoutRate
         for b in 0..<d.B {
             let trial = UInt64(trials[b])

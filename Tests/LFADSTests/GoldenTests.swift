@@ -45,6 +45,7 @@ struct GoldenTests {
         }
         func asIs(_ n: String, into buf: Buffer<Double>) throws { buf.copy(from: try f.readDouble(n).values) }
         try batchMajor("inputs/sv_mask", into: noise.svMask)
+        noise.svApplied = hp.svRate > 0   // the reference's training pass applies its SV mask
         try batchMajor("noise/do_in", into: noise.dIn)
         try asIs("noise/do_ic", into: noise.dIc)
         try asIs("noise/do_g0", into: noise.dG0)
