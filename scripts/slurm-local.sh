@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node Slurm on this machine (slurmctld + slurmd + munged), for trying the sbatch
-# templates in slurm/ and for scripts/test-slurm.sh. Follows docs hpc.md §7 (verified on Debian 12,
+# templates in slurm/ and for scripts/test-slurm.sh. Follows docs docs/hpc.md §7 (verified on Debian 12,
 # Slurm 22.05.8, MUNGE 0.5.15, as root).
 #
 #   bash scripts/slurm-local.sh start    # install slurm-wlm + munge if missing, start, wait until the node is idle

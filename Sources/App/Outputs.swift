@@ -19,7 +19,7 @@ enum Outputs {
                        estimator: estimator)
     }
 
-    /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (data-and-metrics.md §4).
+    /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (docs/data.md §4).
     static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset, psthSmoothingMs: Double = defaultPSTHSmoothingMs) -> [String: Double] {
         var m: [String: Double] = [:]
         m["valid_nll"] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
@@ -84,7 +84,7 @@ enum Outputs {
         return m
     }
 
-    /// The output HDF5 of data-and-metrics.md §2, written atomically.
+    /// The output HDF5 of docs/data.md §2, written atomically.
     static func writeRates(_ inf: InferredSplits, hp: Hyperparameters, params: [Float], dataset d: SpikeDataset,
                            to path: String, attributes: [String: String], metricsJSON: String) throws {
         let prior = ParameterLayout(hp)["ic_prior.mean"]

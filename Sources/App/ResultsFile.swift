@@ -5,7 +5,7 @@ import Search
 import Store
 import Training
 
-/// DIR/results.h5 (search.md §6): one row per trial or member-generation, per-epoch curves, the
+/// DIR/results.h5 (docs/search.md §6): one row per trial or member-generation, per-epoch curves, the
 /// subsets, and the selected model's rates per size. In-process searches rewrite it atomically at
 /// every checkpoint; under MPI the final file is written in parallel (SearchMPI) from the same
 /// column model.

@@ -5,7 +5,7 @@ import ModelIO
 import Search
 import Training
 
-/// Runs a search in this process: the coordinator and one model group (search.md §2, P = 1).
+/// Runs a search in this process: the coordinator and one model group (docs/search.md §2, P = 1).
 public enum SearchRun {
     static let outputFiles = ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
 

@@ -4,7 +4,7 @@ import ModelIO
 import Search
 import Training
 
-/// Runs one search work item on a dataset-size subset: trains, then measures (search.md §4–5).
+/// Runs one search work item on a dataset-size subset: trains, then measures (docs/search.md §4–5).
 public final class SearchWorker {
     let dataset: SpikeDataset
     let sizes: [Int]

@@ -8,7 +8,7 @@ public struct BenchConfig: Sendable {
     public let name: String
     public let hp: Hyperparameters
 
-    /// The two configurations of lfads-model.md §11; every other HP at its default
+    /// The two configurations of docs/model.md §11; every other HP at its default
     /// (dropout 0.3, CD 0.3 with blocking, SV off, loss scale 1e4, clip 200).
     public static let named: [String: BenchConfig] = [
         "lorenz-small": preset("lorenz-small", N: 29, T: 50, Hg: 100, F: 40),

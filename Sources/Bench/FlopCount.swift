@@ -1,6 +1,6 @@
 import LFADS
 
-/// GEMM flops of one training step by the formula of lfads-model.md §11 (element-wise work not counted).
+/// GEMM flops of one training step by the formula of docs/model.md §11 (element-wise work not counted).
 public struct FlopCount: Sendable, Equatable {
     public let forward: Double
     public let backward: Double

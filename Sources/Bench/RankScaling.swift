@@ -3,7 +3,7 @@ import LFADS
 import Training
 
 /// Data parallel scaling of one model's training step: the same minibatch stepped by one rank
-/// alone and by a group of K ranks, each taking its 1/K share (lfads-model.md §5 "Data parallel").
+/// alone and by a group of K ranks, each taking its 1/K share (docs/model.md §5 "Data parallel").
 public struct RankScalingBenchmark {
     public let config: BenchConfig
     public var steps = 15, warmup = 3

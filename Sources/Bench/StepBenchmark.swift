@@ -2,7 +2,7 @@ import Foundation
 import LFADS
 import Training
 
-/// Times the training step of lfads-model.md §11 through the trainer's own `trainStep`:
+/// Times the training step of docs/model.md §11 through the trainer's own `trainStep`:
 /// draw every mask and noise tensor, forward and loss, backward, global-norm clip, Adam, on a fixed
 /// Poisson(0.25) batch, KL and L2 at full weight.
 public struct StepBenchmark {

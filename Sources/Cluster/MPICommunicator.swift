@@ -55,7 +55,7 @@ public final class MPICommunicator: Communicator {
     }
 
     /// A barrier that sleeps between checks, for a rank that may wait long (e.g. while the leader
-    /// writes outputs), so it costs a few % of a core instead of 100 % (hpc.md §3).
+    /// writes outputs), so it costs a few % of a core instead of 100 % (docs/hpc.md §3).
     public func barrier(pollingEvery interval: Duration) throws {
         var request: MPI_Request? = cmpi_request_null()
         try check(MPI_Ibarrier(comm, &request), "MPI_Ibarrier")

@@ -35,7 +35,7 @@ extension MPICommunicator {
     }
 
     /// Waits for a message by probing and sleeping `interval` in between, so a waiting coordinator
-    /// idles at a few % of a core where a blocking MPI_Recv would spin at 100 % (hpc.md §3).
+    /// idles at a few % of a core where a blocking MPI_Recv would spin at 100 % (docs/hpc.md §3).
     /// Returns nil if `deadline` passes first.
     public func waitForMessage(from source: Int? = nil, tag: Int? = nil, pollingEvery interval: Duration = .milliseconds(2),
                                until deadline: ContinuousClock.Instant? = nil) throws -> Envelope? {

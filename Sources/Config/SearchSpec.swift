@@ -17,7 +17,7 @@ public struct ParameterRange: Equatable, Sendable {
     }
 }
 
-/// The `search:` section of a search config (search.md §3–4).
+/// The `search:` section of a search config (docs/search.md §3–4).
 public struct SearchSpec: Equatable, Sendable {
     public enum Method: String, Sendable { case random, pbt }
     public enum Selection: String, Sendable, CaseIterable {
@@ -43,7 +43,7 @@ public struct SearchSpec: Equatable, Sendable {
 
     public init() {}
 
-    /// AutoLFADS limits (search.md §4).
+    /// AutoLFADS limits (docs/search.md §4).
     public static let defaultSpace: [String: ParameterRange] = {
         var s: [String: ParameterRange] = [:]
         s["lr"] = ParameterRange(.logUniform, min: 1e-5, max: 5e-3, explore: 1.3)

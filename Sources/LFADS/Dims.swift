@@ -30,7 +30,7 @@ public struct Dims: Sendable, Equatable {
     }
 }
 
-/// Every random tensor one forward pass uses (lfads-model.md §12), so the pass itself draws nothing.
+/// Every random tensor one forward pass uses (docs/model.md §12), so the pass itself draws nothing.
 /// Time-major [T, B, ·] for per-step tensors, [B, ·] for per-trial ones. Masks already hold their
 /// inverted-dropout scaling; "off" means ones (masks) or zeros (noise).
 public final class NoiseBundle<T: Scalar> {

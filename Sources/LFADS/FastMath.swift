@@ -1,4 +1,4 @@
-/// Branch-free Float activations for the training path (performance.md §1): libm's expf/tanhf are
+/// Branch-free Float activations for the training path (docs/performance.md, "Activations"): libm's expf/tanhf are
 /// opaque calls that keep every activation loop scalar; these inline into plain loops over raw
 /// buffers, which LLVM vectorises. Accuracy against Double libm over the whole Float range is tested
 /// (FastMathTests): a few 1e−7 absolute for tanh and sigmoid, a few 1e−7 relative for exp.

@@ -30,7 +30,7 @@ public enum BackwardMutation: String, Sendable, CaseIterable {
     case noFactorProjection
 }
 
-/// Forward states and gradients of one ClippedGRU run over T steps for a batch of B (lfads-model.md §2).
+/// Forward states and gradients of one ClippedGRU run over T steps for a batch of B (docs/model.md §2).
 ///
 /// States live in T+1 slots so that the previous states of all steps form one contiguous block in time
 /// order, whichever the direction: forward runs read slot t and write slot t+1; backward runs

@@ -20,7 +20,7 @@ public struct GradientCheckReport: Sendable {
     public var passed: Bool { tensors.allSatisfy(\.passed) }
 }
 
-/// Whole-loss finite-difference check in Double (lfads-model.md §12).
+/// Whole-loss finite-difference check in Double (docs/model.md §12).
 public enum GradientCheck {
     /// The tiny model of §12: every loss term on, the clip biting for part of the generator units.
     public static func tinyHyperparameters() -> Hyperparameters {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Every hyperparameter of the model, loss and training loop (lfads-model.md §1), under its config key.
+/// Every hyperparameter of the model, loss and training loop (docs/model.md §1), under its config key.
 public struct Hyperparameters: Equatable, Sendable {
     public var dataDim = 0, seqLen = 0
     /// The last heldout_neurons columns and last forward_bins bins are never shown to the encoder
@@ -85,7 +85,7 @@ extension Hyperparameters {
         }))
     }
 
-    /// Config keys in the order of lfads-model.md §1.
+    /// Config keys in the order of docs/model.md §1.
     static let accessors: [(String, Accessor)] = [
         int(\.dataDim, "data_dim"), int(\.seqLen, "seq_len"),
         int(\.heldoutNeurons, "heldout_neurons"), int(\.forwardBins, "forward_bins"),

@@ -1,4 +1,4 @@
-/// Initial parameters in distribution as lfads-model.md §2 and §4 specify.
+/// Initial parameters in distribution as docs/model.md §2 and §4 specify.
 public enum Initialization {
     public static func parameters<T: Scalar>(_ hp: Hyperparameters, seed: UInt64, as: T.Type = T.self) -> [T] {
         let layout = ParameterLayout(hp)

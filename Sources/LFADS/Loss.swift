@@ -1,6 +1,6 @@
 import Foundation
 
-/// Stirling's log x! as in `poisson_nll_loss(full=True)`: 0 for x ≤ 1 (lfads-model.md §5).
+/// Stirling's log x! as in `poisson_nll_loss(full=True)`: 0 for x ≤ 1 (docs/model.md §5).
 @inlinable public func stirlingLogFactorial(_ x: Double) -> Double {
     x > 1 ? x * Foundation.log(x) - x + 0.5 * Foundation.log(2 * Double.pi * x) : 0
 }

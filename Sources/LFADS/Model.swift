@@ -1,4 +1,4 @@
-/// Ramp weights of one epoch (lfads-model.md §5).
+/// Ramp weights of one epoch (docs/model.md §5).
 public struct LossWeights: Sendable, Equatable {
     public var kl: Double, l2: Double
     public init(kl: Double, l2: Double) { self.kl = kl; self.l2 = l2 }
@@ -33,7 +33,7 @@ public struct PassOptions: Sendable {
 }
 
 /// The LFADS sequential autoencoder with CD and SV: forward, loss and hand-written backward
-/// (lfads-model.md §2–7), over one flat parameter buffer. Holds its workspaces for one batch size.
+/// (docs/model.md §2–7), over one flat parameter buffer. Holds its workspaces for one batch size.
 public final class LFADSModel<T: Scalar> {
     public let hp: Hyperparameters
     public let layout: ParameterLayout

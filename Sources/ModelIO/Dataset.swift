@@ -2,13 +2,13 @@ import Foundation
 import Store
 
 /// Why a data file was refused; the message names the file, the dataset, the offending shape or
-/// value and its first index, as in data-and-metrics.md §1.
+/// value and its first index, as in docs/data.md §1.
 public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
 
-/// Spike counts of a classic LFADS HDF5 file (data-and-metrics.md §1), validated in full.
+/// Spike counts of a classic LFADS HDF5 file (docs/data.md §1), validated in full.
 /// Arrays are [K, T, N] row-major (trial-major, as stored); truth is in spikes/bin.
 public struct SpikeDataset: Sendable {
     /// The path as given, for messages and output metadata.

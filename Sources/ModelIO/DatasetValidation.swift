@@ -1,7 +1,7 @@
 import Foundation
 import Store
 
-/// The value rules of data-and-metrics.md §1, as pure functions over arrays already read, so
+/// The value rules of docs/data.md §1, as pure functions over arrays already read, so
 /// each rule reports the first offending element by its [k,t,n] index.
 enum DatasetValidation {
     /// Largest count Float32 holds exactly together with every smaller whole number.

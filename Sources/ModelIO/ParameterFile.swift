@@ -7,7 +7,7 @@ public struct ParameterFileError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// The public parameter-file format of lfads-model.md §10: one float32 dataset per tensor at the
+/// The public parameter-file format of docs/model.md §10: one float32 dataset per tensor at the
 /// root, named as in ParameterLayout, plus the `hps`, `layout` and `format` attributes.
 public enum ParameterFile {
     public static let format = "spikesae params v1"

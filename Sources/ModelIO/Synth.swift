@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// Which latent system drives the synthetic rates (data-and-metrics.md §3).
+/// Which latent system drives the synthetic rates (docs/data.md §3).
 public enum SynthSystem: String, Codable, Sendable, CaseIterable {
     case lorenz
     case chaoticRNN = "chaotic_rnn"

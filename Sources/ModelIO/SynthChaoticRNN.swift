@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// Chaotic-RNN rates (data-and-metrics.md §3, after the classic LFADS synthetic data, without
+/// Chaotic-RNN rates (docs/data.md §3, after the classic LFADS synthetic data, without
 /// the input pulse). Draws, in order: W as NxN normals (row-major [to, from]) scaled by 1/sqrt(N),
 /// then x_0 as N normals per condition.
 enum SynthChaoticRNN {

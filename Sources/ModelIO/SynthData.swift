@@ -56,7 +56,7 @@ public struct SynthData: Sendable {
                      binMs: Double(spec.binMs), countType: spec.countType.rawValue)
     }
 
-    /// Writes the layout of the shipped file (data-and-metrics.md §6) atomically: counts and
+    /// Writes the layout of the shipped file (docs/data.md §6) atomically: counts and
     /// arrays gzip+shuffle, truth and latents float32, inds and conditions int64, generator/*
     /// float64, conversion_factor 1.0 as scalar dataset and root attribute. `command` records the
     /// invocation; by default an equivalent `spikesae synth` command line.

@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// Lorenz-driven Poisson rates (data-and-metrics.md §3). Draws, in order: C initial states
+/// Lorenz-driven Poisson rates (docs/data.md §3). Draws, in order: C initial states
 /// (x, y, z normals per condition), 3xN uniforms u of the readout (row-major [dim, neuron]),
 /// 3xN normals g, N uniforms for the target rates.
 enum SynthLorenz {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The report's figures (search.md §7): (a) the selected model's truth metric against dataset size,
+/// The report's figures (docs/search.md §7): (a) the selected model's truth metric against dataset size,
 /// (b) selection metric against truth per trial, a panel per size, (c) PBT hyperparameter
 /// trajectories, (d) learning curves of the selected models.
 public enum Figures {

@@ -12,7 +12,7 @@ public struct SelectionRule: Sendable, Equatable, Hashable {
     /// to compare the usable rules with, never a rule one could apply to real data.
     public let isOracle: Bool
 
-    /// The rules a search can select by (search.md §4), in the order tables and legends list them.
+    /// The rules a search can select by (docs/search.md §4), in the order tables and legends list them.
     public static let usable: [SelectionRule] = [
         SelectionRule(metric: "valid_nll", higherIsBetter: false, isOracle: false),
         SelectionRule(metric: "samp_valid_nll", higherIsBetter: false, isOracle: false),

@@ -2,7 +2,7 @@ import Config
 import Foundation
 import LFADS
 
-/// Population-based training decisions (search.md §4), pure and seeded: the same fitness values
+/// Population-based training decisions (docs/search.md §4), pure and seeded: the same fitness values
 /// give the same decisions whatever ran them.
 public struct PBTPolicy: Sendable {
     public let space: [String: ParameterRange]

@@ -2,7 +2,7 @@ import Config
 import Foundation
 import LFADS
 
-/// The search's state machine (search.md §4): which work comes next, what a finished result
+/// The search's state machine (docs/search.md §4): which work comes next, what a finished result
 /// changes, when a size is done, and which row each size selects. No I/O and no MPI, so the
 /// same decisions come out of an in-process run, an MPI run and a resumed run.
 public final class SearchPlan: Codable {

@@ -1,7 +1,7 @@
 import LFADS
 import Training
 
-/// Nested, seeded dataset-size subsets (data-and-metrics.md §5): one ordering of a split's trials,
+/// Nested, seeded dataset-size subsets (docs/data.md §5): one ordering of a split's trials,
 /// of which every size takes a prefix, so every smaller subset lies inside every larger one.
 public enum NestedSubsets {
     /// Positions into the split, in subset order. Depends only on (seed, split, inds, conditions).

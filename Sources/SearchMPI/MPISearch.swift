@@ -4,7 +4,7 @@ import Foundation
 import Search
 import Training
 
-/// `spikesae search` under mpirun (search.md §2): world rank 0 coordinates, the other ranks form
+/// `spikesae search` under mpirun (docs/search.md §2): world rank 0 coordinates, the other ranks form
 /// model groups of `ranks_per_model`; each group's leader receives work from the coordinator, hands
 /// it to its members, and reports the result. Every wait polls with a short sleep, so no rank
 /// spins a core while idle.

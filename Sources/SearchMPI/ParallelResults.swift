@@ -6,7 +6,7 @@ import Search
 import Store
 
 /// The final results.h5 of an MPI search, written through parallel HDF5 (MPI-IO) by every rank
-/// (search.md §6): all datasets are created collectively with their final sizes and NaN fill; then
+/// (docs/search.md §6): all datasets are created collectively with their final sizes and NaN fill; then
 /// each group leader writes the rows it trained, and the coordinator writes the bookkeeping columns,
 /// rows trained by an earlier (resumed) job, and the selected models. While the search runs, the
 /// coordinator keeps an atomically replaced serial results.h5 for progress and reports; the

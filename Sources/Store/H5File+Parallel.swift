@@ -1,7 +1,7 @@
 import CHDF5
 import Foundation
 
-/// Parallel HDF5 through the MPI-IO driver (hpc.md §6): every rank of a communicator opens the
+/// Parallel HDF5 through the MPI-IO driver (docs/hpc.md §6): every rank of a communicator opens the
 /// file; creating datasets, extending them, attributes and closing are collective; rows of a
 /// dataset are then written independently by whichever rank owns them.
 extension H5File {

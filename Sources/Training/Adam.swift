@@ -1,6 +1,6 @@
 import LFADS
 
-/// Adam moments for one flat parameter buffer (lfads-model.md §8, PyTorch form: ε after bias correction).
+/// Adam moments for one flat parameter buffer (docs/model.md §8, PyTorch form: ε after bias correction).
 public struct AdamState: Sendable, Equatable {
     public var m: [Float], v: [Float]
     /// Steps taken so far; the next step uses t = step + 1.

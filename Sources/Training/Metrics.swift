@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// Metrics of rates against data and truth (data-and-metrics.md §4), in Float64.
+/// Metrics of rates against data and truth (docs/data.md §4), in Float64.
 public enum Metrics {
     /// Mean Poisson NLL per element (Stirling term included) of counts under rates (spikes/bin).
     /// `region` restricts it to a block of the [K·T, N] data.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// PSTH R² (data-and-metrics.md §4): how well condition-averaged rates match the condition's true
+/// PSTH R² (docs/data.md §4): how well condition-averaged rates match the condition's true
 /// peri-stimulus time histogram.
 extension Metrics {
     /// Per condition, the mean over its trials of [K, T, N] `values`: condition → [T·N].

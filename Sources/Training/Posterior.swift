@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// How output rates are estimated (lfads-model.md §9).
+/// How output rates are estimated (docs/model.md §9).
 public enum RateEstimator: Sendable, Equatable {
     /// Mean of exp(log-rate) over S posterior samples.
     case sampleAverage(samples: Int)

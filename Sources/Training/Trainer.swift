@@ -7,7 +7,7 @@ enum StreamStep {
     static let posterior: Int = 1 << 33
 }
 
-/// Trains one LFADS model (lfads-model.md §5–8) on a model group's ranks; every rank runs this.
+/// Trains one LFADS model (docs/model.md §5–8) on a model group's ranks; every rank runs this.
 public final class Trainer {
     public let hp: Hyperparameters
     public let data: TrainingData
@@ -103,7 +103,7 @@ public final class Trainer {
         return rec
     }
 
-    /// One training step on the minibatch `batch` (positions in the train split), lfads-model.md §11:
+    /// One training step on the minibatch `batch` (positions in the train split), docs/model.md §11:
     /// draw the noise, forward and loss, backward with the loss scale, allreduce, global-norm clip and
     /// Adam, unless the loss or gradient is non-finite. Leaves the group's summed terms (total, recon,
     /// KL_ic, KL_co, L2, NLL_sv) in `stepTerms` and returns the gradient norm before clipping.

@@ -51,7 +51,7 @@ public struct TrainerState: Sendable {
     public var bestParams: [Float]? = nil
     public var bestEpoch = -1
     public var bestValue = Double.infinity
-    /// Plateau-rule history H of lfads-model.md §8.
+    /// Plateau-rule history H of docs/model.md §8.
     public var plateau: [Double] = []
     public var elapsedSeconds = 0.0
     public var stopReason: StopReason? = nil
@@ -66,7 +66,7 @@ public struct TrainerState: Sendable {
 
     public var finished: Bool { stopReason != nil }
 
-    /// The selected parameters: the LVE checkpoint, else the final ones (lfads-model.md §8).
+    /// The selected parameters: the LVE checkpoint, else the final ones (docs/model.md §8).
     public var selected: (params: [Float], rule: String, epoch: Int) {
         if let bestParams { return (bestParams, "lve_checkpoint", bestEpoch) }
         return (params, "final_model (ramps never completed)", max(epoch - 1, 0))

@@ -5,7 +5,7 @@ import Foundation
 struct BenchCmd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time the Float training step against this build's SGEMM peak (lfads-model.md §11).",
+        abstract: "Time the Float training step against this build's SGEMM peak (docs/model.md §11).",
         discussion: """
             A step draws every mask and noise tensor, runs forward and loss, backward, the global-norm \
             clip and Adam on a fixed Poisson(0.25) batch of 128 trials. Reports the median step, \

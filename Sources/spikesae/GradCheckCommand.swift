@@ -7,7 +7,7 @@ struct GradCheck: ParsableCommand {
         commandName: "gradcheck",
         abstract: "Check the whole loss's hand-written gradient against finite differences (Float64).",
         discussion: """
-            Builds the tiny model of lfads-model.md §12 (every loss term on, CD, SV and dropout on, the \
+            Builds the tiny model of docs/model.md §12 (every loss term on, CD, SV and dropout on, the \
             GRU clip active for part of the generator units), perturbs all parameters, and compares the \
             analytic gradient of every tensor with central differences. Exits 1 on failure.
             """)

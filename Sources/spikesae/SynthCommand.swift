@@ -6,7 +6,7 @@ struct SynthCmd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Make a synthetic spiking dataset with ground truth (lorenz or chaotic-rnn).",
-        discussion: "Identical arguments give identical files. Defaults are those of data-and-metrics.md §3 for each system.")
+        discussion: "Identical arguments give identical files. Defaults are those of docs/data.md §3 for each system.")
 
     @Argument(help: "lorenz or chaotic-rnn") var system: String
     @Option(help: "Output HDF5 file.") var out: String

@@ -5,7 +5,7 @@ import LFADS
 import ModelIO
 import Training
 
-/// The metrics of data-and-metrics.md §4 on hand-made arrays whose values are known.
+/// The metrics of docs/data.md §4 on hand-made arrays whose values are known.
 struct MetricsTests {
     /// K = 2 trials, T = 3 bins, N = 2 neurons, [K·T, N] row-major.
     static let counts: [Float] = [0, 1, 2, 0, 1, 3, /* trial 1 */ 0, 2, 1, 1, 3, 0]

@@ -2,7 +2,7 @@ import Testing
 @testable import Bench
 import LFADS
 
-/// lfads-model.md §11's table: F_fwd and F_step of the two benchmark configurations.
+/// docs/model.md §11's table: F_fwd and F_step of the two benchmark configurations.
 struct FlopCountTests {
     @Test(arguments: [("lorenz-small", 1.963, 5.605), ("maze-medium", 13.167, 35.731)])
     func matchesTheSpecTable(name: String, forward: Double, step: Double) throws {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The built `spikesae` started under mpirun, as hpc.md §4 prescribes: never MPI_Init in the test
+/// The built `spikesae` started under mpirun, as docs/hpc.md §4 prescribes: never MPI_Init in the test
 /// process; a clean MPI environment; output to a temp file; a deadline, then SIGTERM, then SIGKILL.
 struct MPIJob {
     struct Result {

@@ -2,7 +2,7 @@ import Foundation
 import Store
 import Testing
 
-/// `spikesae search` under mpirun: world rank 0 coordinates, the other ranks train (search.md §2, §5).
+/// `spikesae search` under mpirun: world rank 0 coordinates, the other ranks train (docs/search.md §2, §5).
 @Suite(.serialized)
 struct SearchMPITests {
     static let search = TinyRun.config.replacingOccurrences(of: "max_epochs: 40", with: "max_epochs: 8")

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// The component checks of lfads-model.md §12, in Float64.
-@Suite("Component checks (lfads-model.md §12)")
+/// The component checks of docs/model.md §12, in Float64.
+@Suite("Component checks (docs/model.md §12)")
 struct ComponentTests {
 
     // MARK: Poisson NLL and ramps (§5)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// The Float activations against Double libm over the whole Float range (performance.md §1): every
+/// The Float activations against Double libm over the whole Float range (docs/performance.md, "Activations"): every
 /// 61st bit pattern of each sign (about 70 million values) plus the edges that matter.
 struct FastMathTests {
     /// Visits every `stride`-th finite Float of one sign, then the listed edge values.

@@ -4,7 +4,7 @@ import Testing
 import ModelIO
 import Store
 
-/// lfads-model.md §13: the whole loss of a tiny model against an independent PyTorch implementation,
+/// docs/model.md §13: the whole loss of a tiny model against an independent PyTorch implementation,
 /// with its parameters, inputs and noise bundle injected; everything in Float64.
 struct GoldenTests {
     struct Case {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// Held-out neurons and forward bins (NLB layout, data-and-metrics.md §1): the encoder never sees
+/// Held-out neurons and forward bins (NLB layout, docs/data.md §1): the encoder never sees
 /// them, the model still predicts them, and they stay in the training loss but not in valid NLL.
 @Suite("Held-out neurons and forward bins")
 struct HeldoutTests {

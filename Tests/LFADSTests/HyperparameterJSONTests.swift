@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// The `hps` JSON of parameter files (lfads-model.md §10): exact round trip, every key written.
-@Suite("Hyperparameters JSON (lfads-model.md §10)")
+/// The `hps` JSON of parameter files (docs/model.md §10): exact round trip, every key written.
+@Suite("Hyperparameters JSON (docs/model.md §10)")
 struct HyperparameterJSONTests {
     @Test("Hyperparameters JSON round trip is equal and writes every §1 key")
     func hyperparameterJSONRoundTrip() throws {
@@ -19,7 +19,7 @@ struct HyperparameterJSONTests {
         let back = try Hyperparameters(json: json)
         #expect(back == hp, "\(json)")
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        // §1's keys plus the data layout keys of data-and-metrics.md §1 (held-out neurons, forward bins).
+        // §1's keys plus the data layout keys of docs/data.md §1 (held-out neurons, forward bins).
         let allKeys = specKeys.union(["heldout_neurons", "forward_bins"])
         #expect(Set(obj.keys) == allKeys)
         #expect(Set(Hyperparameters.keys) == allKeys && Hyperparameters.keys.count == allKeys.count)

@@ -2,9 +2,9 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// The whole-loss finite-difference check of lfads-model.md §12 in several configurations, the mutation
+/// The whole-loss finite-difference check of docs/model.md §12 in several configurations, the mutation
 /// test that proves it can fail, and the CD value rule of §6.
-@Suite("Whole-loss gradient check (lfads-model.md §12)")
+@Suite("Whole-loss gradient check (docs/model.md §12)")
 struct WholeLossGradientTests {
 
     @Test("Tiny model with controller: 39 tensors, 554 scalars, clip biting, every scalar passes")

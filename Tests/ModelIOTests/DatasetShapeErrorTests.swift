@@ -4,7 +4,7 @@ import Testing
 import Store
 
 /// Files that cannot be opened, lack a required dataset, or hold arrays of the wrong rank,
-/// size or type: each refused with the message of data-and-metrics.md §1.
+/// size or type: each refused with the message of docs/data.md §1.
 struct DatasetShapeErrorTests {
     let dir: TempDirectory
     init() throws { dir = try TempDirectory() }

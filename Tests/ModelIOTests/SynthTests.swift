@@ -3,7 +3,7 @@ import Testing
 @testable import LFADS
 @testable import ModelIO
 
-/// The synthetic generators of data-and-metrics.md §3: determinism, exact checks, typical statistics.
+/// The synthetic generators of docs/data.md §3: determinism, exact checks, typical statistics.
 struct SynthTests {
     static func smallLorenz(seed: UInt64 = 3) -> SynthSpec {
         var s = SynthSpec(system: .lorenz, seed: seed)

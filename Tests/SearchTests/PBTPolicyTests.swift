@@ -4,7 +4,7 @@ import LFADS
 import Testing
 @testable import Search
 
-/// PBT decisions (search.md §4): binary-tournament exploit, log-space explore, stopping.
+/// PBT decisions (docs/search.md §4): binary-tournament exploit, log-space explore, stopping.
 @Suite struct PBTPolicyTests {
     static let space: [String: ParameterRange] = [
         "lr": ParameterRange(.logUniform, min: 1e-5, max: 5e-3, explore: 1.3),

@@ -4,7 +4,7 @@ import LFADS
 import Testing
 @testable import Search
 
-/// Random-search draws (search.md §4): in range, the right distribution, seeded per trial.
+/// Random-search draws (docs/search.md §4): in range, the right distribution, seeded per trial.
 @Suite struct SamplingTests {
     static func draws(_ r: ParameterRange, _ n: Int = 2000, state: UInt64 = 1) -> [HPValue] {
         var g = SplitMix64(state: state)

@@ -2,7 +2,7 @@ import Testing
 import LFADS
 @testable import Search
 
-/// Nested, seeded, stratified dataset-size subsets (data-and-metrics.md §5).
+/// Nested, seeded, stratified dataset-size subsets (docs/data.md §5).
 @Suite struct SubsetTests {
     /// Trial inds of a split: not contiguous and not starting at 0, as in a real train split.
     static let inds = (0..<125).map { 3 * $0 + 7 }
