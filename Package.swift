@@ -39,12 +39,14 @@ let package = Package(
         .target(name: "Report", dependencies: ["Store"]),
         // The search under mpirun: coordinator and model groups over the Cluster layer.
         .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Store", "Training", "LFADS"]),
+        // Real recordings in: NLB-style NWB files binned and windowed as nlb_tools does.
+        .target(name: "NLB", dependencies: ["Store"]),
         // Fixtures shared by the test targets.
         .target(name: "TestSupport"),
         .executableTarget(
             name: "spikesae",
             dependencies: [
-                "LFADS", "Store", "ModelIO", "Training", "Config", "App", "Bench", "Cluster", "Report", "SearchMPI",
+                "LFADS", "Store", "ModelIO", "Training", "Config", "App", "Bench", "Cluster", "Report", "SearchMPI", "NLB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App"]),
+        .testTarget(name: "NLBTests", dependencies: ["NLB", "Store"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
     ]
 )

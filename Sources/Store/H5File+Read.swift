@@ -6,6 +6,12 @@ extension H5File {
         try readArray(dataset, memoryType: chdf5_native_double(), strict: false)
     }
 
+    /// Like `readDouble`, but also reads IEEE half floats (float16), exactly: nlb_tools and
+    /// h5py store binned spike counts that way, and every half value is a Double.
+    public func readDoubleAcceptingHalf(_ dataset: String) throws -> (shape: [Int], values: [Double]) {
+        try readArray(dataset, memoryType: chdf5_native_double(), strict: false, acceptHalf: true)
+    }
+
     /// Values of a numeric dataset, converted (rounding if needed) to Float, row-major.
     public func readFloat(_ dataset: String) throws -> (shape: [Int], values: [Float]) {
         try readArray(dataset, memoryType: chdf5_native_float(), strict: false)
@@ -23,7 +29,7 @@ extension H5File {
 
     /// `strict` makes HDF5 refuse lossy conversions, which it otherwise does silently
     /// (clamping 300 to 255, truncating 0.5 to 0).
-    private func readArray<T>(_ dataset: String, memoryType: hid_t, strict: Bool) throws
+    private func readArray<T>(_ dataset: String, memoryType: hid_t, strict: Bool, acceptHalf: Bool = false) throws
         -> (shape: [Int], values: [T])
     {
         try withHDF5 {
@@ -33,7 +39,7 @@ extension H5File {
             guard type >= 0 else { throw readFailure(dataset) }
             defer { H5Tclose(type) }
             let kind = elementKind(of: type)
-            guard kind.isNumeric else {
+            guard kind.isNumeric || (acceptHalf && kind == .other("float16")) else {
                 throw StoreError.unsupportedType(file: path, dataset: display(dataset), type: kind.description,
                                                  expected: "integer or float (8-64 bit) numbers")
             }

@@ -152,3 +152,17 @@ func chunkShape(_ shape: [Int], elementSize: Int, targetBytes: Int = 256 << 10) 
     }
     return chunk
 }
+
+extension H5File {
+    /// Unlinks the dataset or group at `path` (its space is reclaimed only by repacking).
+    public func remove(_ path: String) throws {
+        try withHDF5 {
+            let fid = try openID()
+            guard isWritable else { throw StoreError.readOnly(file: self.path, object: "'\(display(path))'") }
+            guard try kind(of: path) != .missing else { throw StoreError.objectNotFound(file: self.path, path: display(path)) }
+            guard H5Ldelete(fid, path, chdf5_p_default()) >= 0 else {
+                throw StoreError.writeFailed(file: self.path, dataset: display(path), message: hdf5ErrorMessage())
+            }
+        }
+    }
+}

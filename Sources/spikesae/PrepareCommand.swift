@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import NLB
+
+struct PrepareCmd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prepare",
+        abstract: "Turn recordings into a SpikeSAE training file (classic LFADS layout).",
+        subcommands: [PrepareNWBCmd.self])
+}
+
+struct PrepareNWBCmd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nwb",
+        abstract: "Bin and window an NLB-style NWB file as nlb_tools does.",
+        discussion: """
+            Trials of split 'train' become train_data, 'val' valid_data (table order); held-in units \
+            first, then held-out (attribute heldout_neurons); observed bins, then forward bins \
+            (attribute forward_bins); behaviour lagged as NLB; NLB's smoothed-spike PSTHs per condition. \
+            'test' trials have no held-out data and are skipped with a note.
+            """)
+
+    @Argument(help: "The NWB file.") var file: String
+    @Option(help: "NLB parameters: mc_maze, mc_maze_large, mc_maze_medium or mc_maze_small.") var preset: String
+    @Option(help: "Bin width in ms (a whole number; the preset's is 5).") var binMs: Double?
+    @Option(help: "Trials-table column to align on.") var alignField: String?
+    @Option(help: "Window start in ms relative to the align time.") var windowStartMs: Int?
+    @Option(help: "Window end in ms relative to the align time.") var windowEndMs: Int?
+    @Option(help: "Forward-prediction length in ms after the window.") var forwardMs: Int?
+    @Option(help: "Behaviour lag in ms (its window is the spike window shifted later by this).") var lagMs: Int?
+    @Option(help: "Gaussian kernel sd in ms of the target PSTHs.") var psthKernelSdMs: Double?
+    @Option(help: "Name of the behaviour TimeSeries.") var behaviorField: String?
+    @Option(help: "Output HDF5 training file.") var out: String
+    @Flag(help: "Overwrite --out if it exists.") var force = false
+
+    func run() throws {
+        try reportingErrors {
+            if FileManager.default.fileExists(atPath: out) && !force {
+                throw PrepareError("\(out) already exists; use --force to overwrite it")
+            }
+            var p = try NLBPreset.named(preset)
+            if let binMs { try p.setBinMs(binMs) }
+            if let alignField { p.alignField = alignField }
+            if let windowStartMs { p.windowStartMs = windowStartMs }
+            if let windowEndMs { p.windowEndMs = windowEndMs }
+            if let forwardMs { p.forwardMs = forwardMs }
+            if let lagMs { p.lagMs = lagMs }
+            if let psthKernelSdMs { p.psthKernelSdMs = psthKernelSdMs }
+            if let behaviorField { p.behaviorField = behaviorField }
+            let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            let s = try PrepareNWB.run(nwb: file, preset: p, out: out, command: command)
+            for note in s.notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
+            print("\(s.trainTrials) train / \(s.validTrials) valid trials, \(s.heldin) held-in + \(s.heldout) held-out neurons, \(s.observedBins) + \(s.forwardBins) forward bins of \(p.binMs) ms, \(s.conditions) conditions")
+            print("wrote \(out)")
+        }
+    }
+}
