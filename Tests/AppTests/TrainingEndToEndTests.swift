@@ -28,8 +28,22 @@ struct TrainingEndToEndTests {
     }
 
     static func metrics(_ dir: String) throws -> [String: Any] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/run/metrics.json"))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        try metrics(json: Data(contentsOf: URL(fileURLWithPath: dir + "/run/metrics.json")))
+    }
+
+    /// A metrics object (numbers as Double, null as NSNull, the rest as String), read exactly: JSONSerialization
+    /// rounds 17-digit decimals on Linux, so two equal values could compare unequal after it.
+    static func metrics(json: Data) throws -> [String: Any] {
+        enum Value: Decodable {
+            case number(Double), text(String), null
+            init(from decoder: Decoder) throws {
+                let c = try decoder.singleValueContainer()
+                if c.decodeNil() { self = .null } else if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .text(try c.decode(String.self)) }
+            }
+        }
+        return try JSONDecoder().decode([String: Value].self, from: json).mapValues { v -> Any in
+            switch v { case .number(let d): return d; case .text(let s): return s; case .null: return NSNull() }
+        }
     }
 
     @Test func trainingLiftsR2WellAboveAConstantRateModel() throws {
