@@ -7,10 +7,15 @@ public enum EvalRun {
     /// Rates (and metrics, with truth) of a saved parameter file on a dataset, in the output layout of training.
     public static func run(params paramsPath: String, data dataPath: String, out: String, posteriorMean: Bool,
                            samples: Int?, force: Bool, psthSmoothingMs: Double = 70,
+                           nlbSubmission: String? = nil, nlbDataset: String? = nil,
                            log: (String) -> Void = { print($0) }) throws {
         if FileManager.default.fileExists(atPath: out) && !force {
             throw RunError("\(out) already exists; use --force to overwrite it")
         }
+        if let nlbSubmission, FileManager.default.fileExists(atPath: nlbSubmission) && !force {
+            throw RunError("\(nlbSubmission) already exists; use --force to overwrite it")
+        }
+        if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
         var d = try SpikeDataset.load(path: dataPath)
         for w in d.warnings { log("warning: \(w)") }
@@ -22,6 +27,11 @@ public enum EvalRun {
         d = try d.withHeldout(neurons: hp.heldoutNeurons, forwardBins: hp.forwardBins) { key, model, file in
             "\(dataPath) marks \(key) = \(file), but the model in \(paramsPath) was trained with \(key) = \(model)"
         }
+        // Checked before inference, so a typo costs no time.
+        let submissionGroup = try nlbDataset.map { try NLBSubmission.group(dataset: $0, binMs: d.binMs) }
+        if let own = d.nlbDataset, let group = submissionGroup, own != group {
+            log("warning: \(dataPath) was prepared for \(own); writing the submission group \(group) as asked")
+        }
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(
             train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
@@ -32,6 +42,10 @@ public enum EvalRun {
         let json = Outputs.json(m)
         try Outputs.writeRates(inf, hp: hp, params: params, dataset: d, to: out,
                                attributes: ["params_path": paramsPath], metricsJSON: json)
+        if let nlbSubmission, let group = submissionGroup {
+            try NLBSubmission.write(trainRates: inf.train.rates, validRates: inf.valid.rates, dataset: d, group: group, to: nlbSubmission)
+            log("wrote \(nlbSubmission) (group \(group))")
+        }
         params = []
         log(m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "\n"))
         log("wrote \(out)")

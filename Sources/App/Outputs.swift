@@ -36,7 +36,9 @@ enum Outputs {
             m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
             m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
         }
-        if let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m["valid_psth_r2"] = psth }
+        if d.psth == nil, let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m["valid_psth_r2"] = psth }
+        // With NLB targets in the file, psth R² is NLB's, against its stored PSTHs.
+        m.merge(nlbMetrics(trainRates: inf.train.rates, validRates: inf.valid.rates, dataset: d)) { _, nlb in nlb }
         return m
     }
 

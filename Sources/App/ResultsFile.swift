@@ -11,7 +11,7 @@ import Training
 /// column model.
 public enum ResultsFile {
     static let metricNames = ["valid_nll", "samp_valid_nll", "samp_valid_nll_valid_trials", "train_loss", "valid_rate_nll",
-                              "valid_bits_per_spike", "valid_cobps", "subset_valid_cobps", "valid_fpbps", "valid_r2_per_neuron", "valid_r2_pooled",
+                              "valid_bits_per_spike", "valid_cobps", "subset_valid_cobps", "valid_fpbps", "valid_vel_r2", "valid_psth_r2", "valid_r2_per_neuron", "valid_r2_pooled",
                               "epochs", "best_epoch", "seconds"]
     static let historyColumns = EpochRecord.columns.filter { $0 != "epoch" }
 

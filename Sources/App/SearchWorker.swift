@@ -93,6 +93,14 @@ public final class SearchWorker {
                 m["valid_rate_nll"] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
                 m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
                 m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
+                if dataset.trainBehavior != nil || dataset.psth != nil {
+                    // vel R²'s decoder is fitted on this size's own training trials.
+                    let train = dataset.trainBehavior == nil ? [] : inferPosterior(
+                        hp: hp, params: params, split: data.train, T: dataset.T, N: dataset.N,
+                        estimator: .sampleAverage(samples: hp.posteriorSamples)).rates
+                    m.merge(Outputs.nlbMetrics(trainRates: train, trainPositions: positions(size: item.sizeIndex).train,
+                                               validRates: inf.rates, dataset: dataset)) { a, _ in a }
+                }
                 if let vt = dataset.validTruth {
                     m["valid_r2_per_neuron"] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
                     m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.rates)

@@ -32,6 +32,15 @@ public struct SpikeDataset: Sendable {
     public var indsSynthesized: Bool
     public var trainConditions: [Int]?
     public var validConditions: [Int]?
+    /// NLB evaluation targets (`prepare nwb`): behaviour [K, observed bins, behaviorDim] per split
+    /// (NaN where unrecorded), and the PSTHs [psthConditions, observed bins, N] the conditions index.
+    public var trainBehavior: [Double]?
+    public var validBehavior: [Double]?
+    public var behaviorDim = 0
+    public var psth: [Double]?
+    public var psthConditions = 0
+    /// Root attribute `nlb_dataset` (e.g. mc_maze, mc_maze_20): the submission group name.
+    public var nlbDataset: String?
     /// Root attribute `bin_ms`, if present.
     public var binMs: Double?
     /// Trailing neuron columns never shown to the encoder (root attribute, default 0).

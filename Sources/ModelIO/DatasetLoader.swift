@@ -56,6 +56,7 @@ struct DatasetLoader {
             trainInds: inds?.0, validInds: inds?.1, trainConditions: conditions?.0, validConditions: conditions?.1,
             binMs: binMs, heldoutNeurons: heldout ?? 0, forwardBins: forward ?? 0,
             countType: train.kind.description, warnings: warnings)
+        try loadNLBTargets(into: &d)
         d.heldoutFromFile = heldout != nil
         d.forwardFromFile = forward != nil
         return d
@@ -171,5 +172,5 @@ struct DatasetLoader {
         }
     }
 
-    private func fail(_ message: String) -> DatasetError { DatasetValidation.error(path, message) }
+    func fail(_ message: String) -> DatasetError { DatasetValidation.error(path, message) }
 }

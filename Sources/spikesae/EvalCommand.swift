@@ -14,7 +14,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Posterior samples (default: the model's posterior_samples).") var samples: Int?
     @Option(help: "Kernel sd in ms of the smoothed-spike PSTHs for PSTH R² on data without truth (NLB: 70 for MC_Maze, 50 for its scaling sets).")
     var psthSmoothingMs: Double = 70
-    @Flag(help: "Overwrite --out if it exists.") var force = false
+    @Option(help: "Also write an NLB submission file (the rate groups nlb_tools' evaluate and EvalAI score).") var nlbSubmission: String?
+    @Option(help: "NLB dataset name of the submission group: mc_maze, mc_maze_large, … (_20 is appended at 20 ms bins).") var nlbDataset: String?
+    @Flag(help: "Overwrite --out (and --nlb-submission) if it exists.") var force = false
 
     func validate() throws {
         guard ["sample", "mean"].contains(mode) else { throw ValidationError("--mode must be 'sample' or 'mean', got '\(mode)'") }
@@ -25,7 +27,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try EvalRun.run(params: params, data: data, out: out, posteriorMean: mode == "mean", samples: samples, force: force,
-                            psthSmoothingMs: psthSmoothingMs)
+                            psthSmoothingMs: psthSmoothingMs, nlbSubmission: nlbSubmission, nlbDataset: nlbDataset)
         }
     }
 }
