@@ -27,24 +27,3 @@ final class Progress {
         }
     }
 }
-
-/// SIGINT, SIGTERM and SIGUSR1 ask training to stop after the current epoch's checkpoint.
-public enum StopSignal {
-    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
-    public static var requested: Bool { flag != 0 }
-    public static func install() {
-        for s in [SIGINT, SIGTERM, SIGUSR1] { signal(s) { _ in StopSignal.flag = 1 } }
-    }
-}
-
-enum History {
-    static func write(_ h: [EpochRecord], to path: String) throws {
-        var s = EpochRecord.columns.joined(separator: ",") + "\n"
-        for r in h {
-            s += r.values.enumerated().map { i, v in
-                i == 0 ? String(Int(v)) : (v.isNaN ? "" : String(format: "%.8g", v))
-            }.joined(separator: ",") + "\n"
-        }
-        try s.write(toFile: path, atomically: true, encoding: .utf8)
-    }
-}

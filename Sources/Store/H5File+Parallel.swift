@@ -106,22 +106,4 @@ extension H5File {
             guard with({ H5Dwrite(did, type, mspace, fspace, dxpl, $0) }) >= 0 else { throw failure() }
         }
     }
-
-    /// Collective: sets the number of rows of a `createRows` dataset.
-    public func setRowCount(_ name: String, _ rows: Int) throws {
-        try withHDF5 {
-            let fid = try openID()
-            let did = H5Dopen2(fid, name, chdf5_p_default())
-            guard did >= 0 else { throw StoreError.writeFailed(file: path, dataset: display(name), message: hdf5ErrorMessage()) }
-            defer { H5Dclose(did) }
-            let fspace = H5Dget_space(did)
-            defer { H5Sclose(fspace) }
-            var dims = [hsize_t](repeating: 0, count: Int(H5Sget_simple_extent_ndims(fspace)))
-            H5Sget_simple_extent_dims(fspace, &dims, nil)
-            dims[0] = hsize_t(rows)
-            guard H5Dset_extent(did, dims) >= 0 else {
-                throw StoreError.writeFailed(file: path, dataset: display(name), message: hdf5ErrorMessage())
-            }
-        }
-    }
 }
