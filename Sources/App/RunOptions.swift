@@ -9,5 +9,8 @@ public struct RunOptions {
     /// Stop, checkpointed and resumable, after this many epochs (train) or finished trials (search)
     /// of this invocation.
     public var stopAfter: Int? = nil
+    /// Debugging aid (`train --debug-fail-rank R`): group rank R fails while loading the data, so a
+    /// user or a test can see that a failure on one rank ends every rank cleanly.
+    public var debugFailRank: Int? = nil
     public init(outDir: String) { self.outDir = outDir }
 }

@@ -41,7 +41,9 @@ public enum TrainRun {
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
         let phase3 = { try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
-            try failForTestsIfAsked(rank: comm.rank)
+            if o.debugFailRank == comm.rank {
+                throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
+            }
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
                 config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
@@ -119,14 +121,6 @@ public enum TrainRun {
         }
         try DataSourceLoader.check(config.data)
         return config
-    }
-
-    /// SPIKESAE_TEST_FAIL_RANK=r makes group rank r fail while loading data, so tests can check
-    /// that a failure on one rank ends every rank.
-    static func failForTestsIfAsked(rank: Int) throws {
-        if let r = ProcessInfo.processInfo.environment["SPIKESAE_TEST_FAIL_RANK"], Int(r) == rank {
-            throw RunError("rank \(rank) failed to load the data (simulated by SPIKESAE_TEST_FAIL_RANK=\(r))")
-        }
     }
 
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,

@@ -29,6 +29,9 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Under mpirun: ranks that train the model together, each on its share of every minibatch (default: all ranks, or $SPIKESAE_RANKS_PER_MODEL).",
                                valueName: "K"))
     var ranksPerModel: Int?
+    @Option(help: ArgumentHelp("Debugging aid: group rank R fails while loading the data, to check that a failure on one rank ends every rank with one error line (exit 1).",
+                               valueName: "R"))
+    var debugFailRank: Int?
 
     func validate() throws {
         if config == nil && resume == nil { throw ValidationError("give --config FILE (or --resume DIR)") }
@@ -41,7 +44,7 @@ struct Train: ParsableCommand {
     func run() throws {
         var o = RunOptions(outDir: resume ?? out)
         o.configPath = config; o.dataPath = data; o.overrides = overrides
-        o.resume = resume != nil; o.force = force; o.stopAfter = stopAfter
+        o.resume = resume != nil; o.force = force; o.stopAfter = stopAfter; o.debugFailRank = debugFailRank
         try ModelGroupLaunch.run(ranksPerModel: ranksPerModel) { comm in try TrainRun.run(o, comm: comm).rawValue }
     }
 }

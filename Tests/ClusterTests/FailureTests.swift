@@ -7,13 +7,13 @@ struct FailureTests {
     /// Setup takes about a second; a hang would run to the deadline.
     static let deadline = 30.0
 
-    func train(_ name: String, ranks: Int = 2, extra: [String] = [], environment: [String: String] = [:],
+    func train(_ name: String, ranks: Int = 2, extra: [String] = [],
                prepare: (String) throws -> Void = { _ in }) throws -> MPIJob.Result {
         let dir = MPIJob.tempDir(name)
         let cfg = try TinyRun.writeConfig(in: dir)
         try prepare(dir)
         return try MPIJob.run(ranks: ranks, ["train", "--config", cfg, "--out", "run", "--set", "max_epochs=2"] + extra,
-                              environment: environment, in: dir, deadline: Self.deadline)
+                              in: dir, deadline: Self.deadline)
     }
 
     func expectOneCleanFailure(_ r: MPIJob.Result, saying message: String) {
@@ -30,7 +30,7 @@ struct FailureTests {
     }
 
     @Test func oneRankFailingToLoadTheDataEndsEveryRank() throws {
-        let r = try train("failrank", environment: ["SPIKESAE_TEST_FAIL_RANK": "1"])
+        let r = try train("failrank", extra: ["--debug-fail-rank", "1"])
         expectOneCleanFailure(r, saying: "rank 1 of 2: rank 1 failed to load the data")
     }
 
