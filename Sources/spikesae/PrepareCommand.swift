@@ -6,7 +6,7 @@ struct PrepareCmd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
         abstract: "Turn recordings into a SpikeSAE training file (classic LFADS layout).",
-        subcommands: [PrepareNWBCmd.self])
+        subcommands: [PrepareNWBCmd.self, PrepareNLBToolsCmd.self, PrepareLFADSTorchCmd.self])
 }
 
 struct PrepareNWBCmd: ParsableCommand {
@@ -51,6 +51,59 @@ struct PrepareNWBCmd: ParsableCommand {
             let s = try PrepareNWB.run(nwb: file, preset: p, out: out, command: command)
             for note in s.notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
             print("\(s.trainTrials) train / \(s.validTrials) valid trials, \(s.heldin) held-in + \(s.heldout) held-out neurons, \(s.observedBins) + \(s.forwardBins) forward bins of \(p.binMs) ms, \(s.conditions) conditions")
+            print("wrote \(out)")
+        }
+    }
+}
+
+/// Shared by the tensor layouts: the bin width is not in those files.
+private func binWidth(_ ms: Double?) throws -> Int? {
+    guard let ms else { return nil }
+    var p = NLBPreset.mcMaze
+    try p.setBinMs(ms)
+    return p.binMs
+}
+
+struct PrepareNLBToolsCmd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nlb",
+        abstract: "Rewrite nlb_tools' saved tensors (train_input.h5, eval_input.h5, eval target) in the classic layout.",
+        discussion: "Each location is FILE.h5 or FILE.h5:/group (e.g. the group named after the dataset in the eval target).")
+
+    @Option(help: "train_spikes_heldin/heldout (+ _forward, train_behavior).") var trainInput: String
+    @Option(help: "eval_spikes_heldin (+ eval_spikes_heldout on the val split).") var evalInput: String
+    @Option(help: "make_eval_target_tensors' group: eval forward spikes, eval_behavior, psth and condition lists.") var evalTarget: String?
+    @Option(help: "Bin width in ms, recorded as bin_ms.") var binMs: Double?
+    @Option(help: "Output HDF5 training file.") var out: String
+    @Flag(help: "Overwrite --out if it exists.") var force = false
+
+    func run() throws {
+        try reportingErrors {
+            if FileManager.default.fileExists(atPath: out) && !force { throw PrepareError("\(out) already exists; use --force to overwrite it") }
+            let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            print(try PrepareTensors.fromNLBTools(trainInput: .init(trainInput), evalInput: .init(evalInput),
+                                                  evalTarget: evalTarget.map { .init($0) }, binMs: try binWidth(binMs),
+                                                  out: out, command: command))
+            print("wrote \(out)")
+        }
+    }
+}
+
+struct PrepareLFADSTorchCmd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lfads-torch",
+        abstract: "Rewrite an lfads-torch data file ({train,valid}_{encod,recon}_data) in the classic layout.")
+
+    @Argument(help: "The lfads-torch HDF5 file (or FILE.h5:/group).") var file: String
+    @Option(help: "Bin width in ms, recorded as bin_ms.") var binMs: Double?
+    @Option(help: "Output HDF5 training file.") var out: String
+    @Flag(help: "Overwrite --out if it exists.") var force = false
+
+    func run() throws {
+        try reportingErrors {
+            if FileManager.default.fileExists(atPath: out) && !force { throw PrepareError("\(out) already exists; use --force to overwrite it") }
+            let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            print(try PrepareTensors.fromLFADSTorch(.init(file), binMs: try binWidth(binMs), out: out, command: command))
             print("wrote \(out)")
         }
     }
