@@ -80,6 +80,7 @@ public enum Figures {
                 if let f = selectionVsTruth(runs, rule, t) { out.append(f) }
             }
         }
+        if let f = nlbScoresVsSize(runs) { out.append(f) }
         for r in runs where r.method == "pbt" { out.append(pbtTrajectories(r)) }
         if let f = learningCurves(runs) { out.append(f) }
         return out

@@ -135,7 +135,8 @@ public enum HTMLPage {
     /// enough to sit beside the figure; the full table is further down.
     static func selectedTable(_ best: CSVWriter, runs: [SearchResults]) -> String {
         var wanted = [("run", "run"), ("size", "size"), ("selection_metric", "rule"), ("selection_value", "value"), ("row", "row"),
-                      ("valid_r2_per_neuron", "R² per neuron"), ("valid_r2_pooled", "R² pooled"), ("valid_cobps", "co-bps")]
+                      ("valid_r2_per_neuron", "R² per neuron"), ("valid_r2_pooled", "R² pooled"), ("valid_cobps", "co-bps"),
+                      ("valid_vel_r2", "vel R²"), ("valid_psth_r2", "psth R²")]
         if runs.count == 1 { wanted.removeFirst() }
         // Leave out columns no row fills (real data without truth, or no held-out neurons).
         let cols = wanted.filter { c in
