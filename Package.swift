@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
         .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App"]),
-        .testTarget(name: "NLBTests", dependencies: ["NLB", "Store", "ModelIO", "App", "Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NLBTests", dependencies: ["TestSupport", "NLB", "Store", "ModelIO", "App", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LFADS"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "LFADS"]),
