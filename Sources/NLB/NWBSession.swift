@@ -100,6 +100,9 @@ struct NWBReader {
                 switch c { case .numbers(let v): return v.count; case .text(let v): return v.count } }) where n != K {
             throw fail(trials + "/" + name, "has \(n) rows but start_time has \(K)")
         }
+        if let r = stop.indices.first(where: { !(stop[$0] >= 0 && stop[$0] < 1e9) }) {
+            throw fail(trials + "/stop_time", "row \(r) is \(stop[r]); expected a time in seconds from 0")
+        }
         let (values, channels, times) = try readBehavior(preset.behaviorField)
         return NWBSession(path: path, units: units, trialCount: K, startTimes: start, splits: splits, alignTimes: align,
                           conditionColumns: conditions, behavior: values, behaviorChannels: channels,
@@ -138,6 +141,10 @@ struct NWBReader {
             let ends = try ragged(u + "/obs_intervals_index", dataCount: shape[0])
             guard ends.count == index.count else {
                 throw fail(u + "/obs_intervals_index", "has \(ends.count) rows but spike_times_index has \(index.count)")
+            }
+            // Times past 10^9 s (32 years), negative or NaN are no recording's; refuse them here.
+            if let i = values.indices.first(where: { !(values[$0] >= 0 && values[$0] < 1e9) }) {
+                throw fail(u + "/obs_intervals", "holds \(values[i]) at [\(i / 2),\(i % 2)]; expected times in seconds from 0")
             }
             var begin = 0
             for (i, end) in ends.enumerated() {

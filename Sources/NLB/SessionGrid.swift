@@ -43,7 +43,8 @@ struct SessionGrid {
     /// then truncate toward zero.
     static func msIndex(_ t: Double) -> Int {
         let v = round6(t * 1000)
-        return v.isFinite ? Int(v.rounded(.towardZero)) : -1
+        // Beyond ±2^53 ms no time is meaningful, and Int() would trap on it.
+        return v.isFinite && abs(v) < 9e15 ? Int(v.rounded(.towardZero)) : -1
     }
 
     func isObserved(unit: Int, ms: Int) -> Bool {
@@ -68,6 +69,8 @@ struct SessionGrid {
     /// The window's first bin: the first bin starting at or after `alignSeconds + offsetMs`, with
     /// times in whole nanoseconds as pandas holds them.
     func firstBin(alignSeconds: Double, offsetMs: Int) -> Int {
+        // A time past ±10^9 s (32 years) is no recording's; answer a bin that fails the range check.
+        guard abs(alignSeconds) < 1e9 else { return Int.min / 2 }
         let ns = Int64((alignSeconds * 1e9).rounded()) + Int64(offsetMs) * 1_000_000
         let binNs = Int64(binMs) * 1_000_000
         return Int(ns >= 0 ? (ns + binNs - 1) / binNs : -((-ns) / binNs))
@@ -83,7 +86,7 @@ struct SessionGrid {
         var grid = [Double](repeating: .nan, count: msCount * C)
         for (i, t) in s.behaviorTimes.enumerated() {
             let v = SessionGrid.round6(t * 1000)
-            guard v == v.rounded() else {
+            guard v == v.rounded(), abs(v) < 9e15 else {
                 throw PrepareError(file: s.path, path: "behaviour timestamps",
                                    "sample \(i) at \(t) s is not on the 1 ms grid nlb_tools bins on")
             }

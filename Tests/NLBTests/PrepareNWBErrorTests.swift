@@ -42,6 +42,26 @@ struct PrepareNWBErrorTests {
         #expect(message(p) == "\(p): '/units/spike_times_index': entry 29 is 60000 but the indexed data has only 51875 values")
     }
 
+    /// Times no recording has are refused where they are read, never turned into a crash.
+    @Test func timesThatAreNoRecordings() throws {
+        let p = try dir.editedNWB { f in
+            var v = try f.readDouble("/units/obs_intervals").values
+            v[7] = .nan
+            try f.write("/units/obs_intervals", shape: [30, 2], doubles: v, replace: true)
+        }
+        #expect(message(p) == "\(p): '/units/obs_intervals': holds nan at [3,1]; expected times in seconds from 0")
+        try FileManager.default.removeItem(atPath: p)
+        let q = try dir.editedNWB { f in
+            var v = try f.readDouble("/units/spike_times").values
+            v[0] = 1e300
+            var onset = try f.readDouble("/intervals/trials/move_onset_time").values
+            onset[2] = 1e300
+            try f.write("/units/spike_times", shape: [v.count], doubles: v, replace: true)
+            try f.write("/intervals/trials/move_onset_time", shape: [onset.count], doubles: onset, replace: true)
+        }
+        #expect(message(q) == "\(q): '/intervals/trials/move_onset_time': trial row 2: window -250…650 ms around 1e+300 s leaves the recording (0…144.2 s)")
+    }
+
     @Test func noTrialsTable() throws {
         let p = try dir.editedNWB { try $0.remove("/intervals/trials") }
         #expect(message(p) == "\(p): '/intervals/trials': no trials table (NLB files keep trials there)")
