@@ -112,6 +112,9 @@ public enum SearchRun {
         if spec.selectBy == .sampValidNLL && hp.svRate == 0 && spec.space["sv_rate"] == nil {
             throw RunError("select_by samp_valid_nll needs sample validation: set hps.sv_rate > 0")
         }
+        if spec.selectBy == .validVelR2 && dataset.trainBehavior == nil {
+            throw RunError("select_by valid_vel_r2 needs behaviour: train_behavior/valid_behavior in \(dataset.path) (spikesae prepare nwb writes them)")
+        }
         if spec.selectBy == .validCobps && dataset.heldoutNeurons == 0 {
             throw RunError("select_by valid_cobps needs held-out neurons: a heldout_neurons root attribute in \(dataset.path), or hps.heldout_neurons")
         }

@@ -22,6 +22,8 @@ public struct SearchSpec: Equatable, Sendable {
     public enum Method: String, Sendable { case random, pbt }
     public enum Selection: String, Sendable, CaseIterable {
         case validNLL = "valid_nll", sampValidNLL = "samp_valid_nll", validCobps = "valid_cobps"
+        /// NLB's vel R² on the valid trials: only when asked for, since it reads their behaviour.
+        case validVelR2 = "valid_vel_r2"
     }
 
     public var method: Method = .random

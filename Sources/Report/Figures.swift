@@ -13,6 +13,7 @@ public enum Figures {
         case "valid_nll": return nil
         case "samp_valid_nll": return "7 4"
         case "valid_cobps": return "2 3"
+        case "valid_vel_r2": return "9 3 2 3"
         default: return "1 3"
         }
     }
@@ -30,6 +31,7 @@ public enum Figures {
         case "valid_nll": return .circle
         case "samp_valid_nll": return .square
         case "valid_cobps": return .triangle
+        case "valid_vel_r2": return .none
         default: return .diamond
         }
     }
@@ -64,6 +66,7 @@ public enum Figures {
         case "valid_nll": return "valid NLL (nats per neuron-bin)"
         case "samp_valid_nll": return "sample-validation NLL (nats per neuron-bin)"
         case "valid_cobps": return "co-bps (bits per spike, held-out neurons)"
+        case "valid_vel_r2": return "vel R² (valid trials; unitless)"
         case "subset_valid_cobps": return "co-bps on the size's validation trials (bits per spike)"
         default: return m
         }

@@ -17,6 +17,7 @@ public struct SelectionRule: Sendable, Equatable, Hashable {
         SelectionRule(metric: "valid_nll", higherIsBetter: false, isOracle: false),
         SelectionRule(metric: "samp_valid_nll", higherIsBetter: false, isOracle: false),
         SelectionRule(metric: "valid_cobps", rankBy: "subset_valid_cobps", higherIsBetter: true, isOracle: false),
+        SelectionRule(metric: "valid_vel_r2", higherIsBetter: true, isOracle: false),
     ]
     public static let oracle = SelectionRule(metric: "valid_r2_per_neuron", higherIsBetter: true, isOracle: true)
 
@@ -33,6 +34,7 @@ public struct SelectionRule: Sendable, Equatable, Hashable {
         case "valid_nll": return "valid NLL"
         case "samp_valid_nll": return "sample-validation NLL"
         case "valid_cobps": return "co-bps"
+        case "valid_vel_r2": return "vel R²"
         default: return isOracle ? "best truth R² (oracle)" : name
         }
     }

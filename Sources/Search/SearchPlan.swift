@@ -145,6 +145,7 @@ public final class SearchPlan: Codable {
         switch spec.selectBy {
         case "samp_valid_nll": return r.metrics["samp_valid_nll"] ?? .nan
         case "valid_cobps": return -(r.metrics["subset_valid_cobps"] ?? .nan)
+        case "valid_vel_r2": return -(r.metrics["valid_vel_r2"] ?? .nan)
         default: return r.metrics["valid_nll"] ?? .nan
         }
     }
