@@ -84,6 +84,12 @@ public enum PrepareNWB {
             return out
         }
         let train = try build("train"), valid = try build("val")
+        // A trial without a condition value has no PSTH to be scored against; then no condition
+        // labels or PSTHs are written (psth R² needs every trial labelled).
+        let unlabelled = (train.conditions + valid.conditions).filter { $0 < 0 }.count
+        if unlabelled > 0 {
+            notes.append("warning: \(nwb): '\(trials)/\(preset.conditionFields.joined(separator: "', '"))': \(unlabelled) train/val trial(s) have no condition value; no conditions or PSTHs written (psth R² unavailable)")
+        }
 
         let psthMaker = SmoothedPSTH(grid: grid, sdMs: preset.psthKernelSdMs)
         var byCondition = [[Int]](repeating: [], count: combos.count)
@@ -96,11 +102,11 @@ public enum PrepareNWB {
                 try f.write("\(name)_data", shape: [K, T + F, N], doubles: split.counts, storedAs: .int32, compress: true)
                 try f.write("\(name)_behavior", shape: [K, T, B], doubles: split.behavior, compress: true)
                 try f.write("\(name)_inds", shape: [K], int64s: split.rows.map(Int64.init))
-                if split.conditions.allSatisfy({ $0 >= 0 }) {
+                if unlabelled == 0 {
                     try f.write("\(name)_condition", shape: [K], int64s: split.conditions.map(Int64.init))
                 }
             }
-            try f.write("psth", shape: [combos.count, T, N], doubles: psth, compress: true)
+            if unlabelled == 0 { try f.write("psth", shape: [combos.count, T, N], doubles: psth, compress: true) }
             try f.setAttribute("heldout_neurons", int64: Int64(heldout))
             try f.setAttribute("forward_bins", int64: Int64(F))
             try f.setAttribute("bin_ms", double: Double(preset.binMs))

@@ -36,6 +36,8 @@ public enum RidgeDecoding {
     }
 
     static func keepRows(_ x: [Double], _ y: [Double], _ F: Int, _ B: Int) -> ([Double], [Double]) {
+        // Real sessions have hundreds of thousands of rows: copy only when some must go.
+        if !(0..<(y.count / B)).contains(where: { y[$0 * B].isNaN }) { return (x, y) }
         var kx: [Double] = [], ky: [Double] = []
         for r in 0..<(y.count / B) where !y[r * B].isNaN {
             kx += x[(r * F)..<((r + 1) * F)]; ky += y[(r * B)..<((r + 1) * B)]

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ModelIO
 import Store
 @testable import NLB
 
@@ -92,6 +93,22 @@ struct PrepareNWBErrorTests {
             try f.write("/intervals/trials/move_onset_time", shape: [onset.count], doubles: onset, replace: true)
         }
         #expect(message(noVal) == "\(noVal): '/intervals/trials/split': no trial of split 'val' (29 skipped for a NaN align time); found: train, val")
+    }
+
+    /// A trial without a condition value leaves psth R² unavailable, said in a warning; the file
+    /// still loads and trains.
+    @Test func trialsWithoutACondition() throws {
+        let p = try dir.editedNWB { f in
+            var v = try f.readDouble("/intervals/trials/trial_type").values
+            v[4] = .nan
+            try f.write("/intervals/trials/trial_type", shape: [v.count], doubles: v, replace: true)
+        }
+        let s = try PrepareNWB.run(nwb: p, preset: .mcMaze, out: out, command: "test")
+        #expect(s.notes == ["warning: \(p): '/intervals/trials/trial_type', 'trial_version': 1 train/val trial(s) have no condition value; no conditions or PSTHs written (psth R² unavailable)"])
+        let f = try H5File.open(out)
+        #expect(!f.exists("psth") && !f.exists("valid_condition") && f.exists("valid_behavior"))
+        let d = try SpikeDataset.load(path: out)
+        #expect(d.psth == nil && d.validBehavior != nil)
     }
 
     @Test func missingAlignField() throws {
