@@ -17,16 +17,18 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+        // The names every module shares: metrics, selection rules, search methods, history columns.
+        .target(name: "Vocabulary"),
         // Numerics, model, loss and its gradients; no MPI or HDF5 here.
         .target(name: "LFADS", dependencies: ["CBLAS"]),
         // Named arrays and attributes in HDF5 files.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Adam, schedules, the epoch loop, posterior sampling and metrics; no I/O.
-        .target(name: "Training", dependencies: ["LFADS", "CBLAS"]),
+        .target(name: "Training", dependencies: ["Vocabulary", "LFADS", "CBLAS"]),
         // YAML run configs and --set overrides.
-        .target(name: "Config", dependencies: ["LFADS", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Config", dependencies: ["Vocabulary", "LFADS", .product(name: "Yams", package: "Yams")]),
         // Random search and PBT across dataset sizes: subsets, sampling, the search state machine.
-        .target(name: "Search", dependencies: ["LFADS", "Training", "Config"]),
+        .target(name: "Search", dependencies: ["Vocabulary", "LFADS", "Config"]),
         // Parameter files, datasets and outputs: the model's types in HDF5.
         .target(name: "ModelIO", dependencies: ["LFADS", "Store"]),
         // The training-step benchmark: step timing, SGEMM peak, FLOP count of lfads-model.md §11.
@@ -34,15 +36,15 @@ let package = Package(
         // MPI: model groups, their Communicator, messages; the only module that imports CMPI.
         .target(name: "Cluster", dependencies: ["CMPI", "Training"]),
         // What the commands do: runs, outputs, checkpoints; the CLI only parses arguments.
-        .target(name: "App", dependencies: ["LFADS", "Store", "ModelIO", "Training", "Config", "Search"]),
+        .target(name: "App", dependencies: ["Vocabulary", "LFADS", "Store", "ModelIO", "Training", "Config", "Search"]),
         // `spikesae report`: reads results.h5 files, writes CSV tables, SVG plots and an HTML page.
-        .target(name: "Report", dependencies: ["Store"]),
+        .target(name: "Report", dependencies: ["Vocabulary", "Store"]),
         // The search under mpirun: coordinator and model groups over the Cluster layer.
-        .target(name: "SearchMPI", dependencies: ["App", "Cluster", "Search", "Store", "Training", "LFADS"]),
+        .target(name: "SearchMPI", dependencies: ["Vocabulary", "App", "Cluster", "Search", "Store", "Training", "LFADS"]),
         // Real recordings in: NLB-style NWB files binned and windowed as nlb_tools does.
         .target(name: "NLB", dependencies: ["Store"]),
         // Fixtures shared by the test targets.
-        .target(name: "TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Vocabulary"]),
         .executableTarget(
             name: "spikesae",
             dependencies: [

@@ -2,6 +2,7 @@ import Foundation
 import LFADS
 import Store
 import Training
+import Vocabulary
 
 /// DIR/checkpoint.h5: everything `--resume` needs (parameters, Adam moments, schedule, history,
 /// LVE copy). Written atomically after every epoch, so a kill leaves the previous one intact.
@@ -20,7 +21,7 @@ enum Checkpoint {
             try f.setAttribute("epoch", int64: Int64(s.epoch))
             try f.setAttribute("lr", double: s.lr)
             try f.setAttribute("adam_step", int64: Int64(s.adam.step))
-            try f.setAttribute("best_epoch", int64: Int64(s.bestEpoch))
+            try f.setAttribute(Metric.bestEpoch.rawValue, int64: Int64(s.bestEpoch))
             try f.setAttribute("best_value", double: s.bestValue)
             try f.setAttribute("elapsed_seconds", double: s.elapsedSeconds)
             try f.setAttribute("stop_reason", string: s.stopReason?.rawValue ?? "")
@@ -65,7 +66,7 @@ enum Checkpoint {
         s.plateau = try f.readDouble("plateau").values
         s.epoch = Int(try f.int64Attribute("epoch") ?? 0)
         s.lr = try f.doubleAttribute("lr") ?? hp.lr
-        s.bestEpoch = Int(try f.int64Attribute("best_epoch") ?? -1)
+        s.bestEpoch = Int(try f.int64Attribute(Metric.bestEpoch.rawValue) ?? -1)
         s.bestValue = try f.doubleAttribute("best_value") ?? .infinity
         s.elapsedSeconds = try f.doubleAttribute("elapsed_seconds") ?? 0
         let reason = try f.stringAttribute("stop_reason") ?? ""

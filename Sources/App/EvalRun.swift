@@ -39,7 +39,7 @@ public enum EvalRun {
         let estimator: RateEstimator = posteriorMean ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         let inf = Outputs.infer(hp: hp, params: params, data: data, estimator: estimator)
         let m = Outputs.metrics(inf, dataset: d, psthSmoothingMs: psthSmoothingMs)
-        let json = Outputs.json(m)
+        let json = RunMetrics(values: m).json
         try Outputs.writeRates(inf, hp: hp, params: params, dataset: d, to: out,
                                attributes: ["params_path": paramsPath], metricsJSON: json)
         if let nlbSubmission, let group = submissionGroup {
@@ -47,7 +47,7 @@ public enum EvalRun {
             log("wrote \(nlbSubmission) (group \(group))")
         }
         params = []
-        log(m.keys.sorted().map { String(format: "%@ %.4f", $0, m[$0]!) }.joined(separator: "\n"))
+        log(m.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: "\n"))
         log("wrote \(out)")
     }
 }

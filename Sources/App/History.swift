@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Training
 
 /// DIR/history.csv: one row per epoch in `EpochRecord.columns` order, NaN as an empty field.
@@ -10,6 +11,6 @@ enum History {
                 i == 0 ? String(Int(v)) : (v.isNaN ? "" : String(format: "%.8g", v))
             }.joined(separator: ",") + "\n"
         }
-        try s.write(toFile: path, atomically: true, encoding: .utf8)
+        try AtomicFile.write(s, to: path)
     }
 }

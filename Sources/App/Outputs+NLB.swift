@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import Training
+import Vocabulary
 
 /// NLB's vel R² and psth R² (docs/real-data.md), for data `prepare nwb` made: rates over the
 /// observed bins, held-in then held-out columns, as nlb_tools concatenates them.
@@ -15,13 +16,13 @@ extension Outputs {
         if var tb = d.trainBehavior, let vb = d.validBehavior {
             let rows = trainPositions ?? Array(0..<d.trainCount), size = Tobs * d.behaviorDim
             if trainPositions != nil { tb = rows.flatMap { tb[($0 * size)..<(($0 + 1) * size)] } }
-            m["valid_vel_r2"] = RidgeDecoding.velocityR2(
+            m[.validVelR2] = RidgeDecoding.velocityR2(
                 trainRates: observed(trainRates, K: rows.count, d).map(Double.init), trainBehavior: tb,
                 evalRates: observed(validRates, K: d.validCount, d).map(Double.init), evalBehavior: vb,
                 features: d.N, outputs: d.behaviorDim)
         }
         if let psth = d.psth, let vc = d.validConditions {
-            m["valid_psth_r2"] = Metrics.nlbPSTHR2(psth: psth, conditionCount: d.psthConditions,
+            m[.validPsthR2] = Metrics.nlbPSTHR2(psth: psth, conditionCount: d.psthConditions,
                                                    rates: observed(validRates, K: d.validCount, d), conditions: vc, T: Tobs, N: d.N)
         }
         return m

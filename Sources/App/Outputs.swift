@@ -3,6 +3,7 @@ import LFADS
 import ModelIO
 import Store
 import Training
+import Vocabulary
 
 /// The posterior of both splits, and the metrics derived from it.
 public struct InferredSplits {
@@ -22,21 +23,21 @@ enum Outputs {
     /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (docs/data.md §4).
     static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset, psthSmoothingMs: Double = defaultPSTHSmoothingMs) -> [String: Double] {
         var m: [String: Double] = [:]
-        m["valid_nll"] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
-        m["train_nll"] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
-        m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
+        m[.validNLL] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
+        m[.trainNLL] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
+        m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
         m.merge(heldoutMetrics(validRates: inf.valid.rates, dataset: d)) { a, _ in a }
         if let tt = d.trainTruth, let vt = d.validTruth {
             let tr = Metrics.r2PerNeuron(truth: tt, pred: inf.train.rates, neurons: d.N)
             let va = Metrics.r2PerNeuron(truth: vt, pred: inf.valid.rates, neurons: d.N)
             let al = Metrics.r2PerNeuron(truth: tt + vt, pred: inf.train.rates + inf.valid.rates, neurons: d.N)
-            m["train_r2_per_neuron"] = tr.r2; m["valid_r2_per_neuron"] = va.r2; m["all_r2_per_neuron"] = al.r2
-            m["r2_excluded_neurons"] = Double(al.excluded)
-            m["train_r2_pooled"] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
-            m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
-            m["all_r2_pooled"] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
+            m[.trainR2PerNeuron] = tr.r2; m[.validR2PerNeuron] = va.r2; m[.allR2PerNeuron] = al.r2
+            m[.r2ExcludedNeurons] = Double(al.excluded)
+            m[.trainR2Pooled] = Metrics.r2Pooled(truth: tt, pred: inf.train.rates)
+            m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.valid.rates)
+            m[.allR2Pooled] = Metrics.r2Pooled(truth: tt + vt, pred: inf.train.rates + inf.valid.rates)
         }
-        if d.psth == nil, let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m["valid_psth_r2"] = psth }
+        if d.psth == nil, let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m[.validPsthR2] = psth }
         // With NLB targets in the file, psth R² is NLB's, against its stored PSTHs.
         m.merge(nlbMetrics(trainRates: inf.train.rates, validRates: inf.valid.rates, dataset: d)) { _, nlb in nlb }
         return m
@@ -69,17 +70,17 @@ enum Outputs {
         let counts = validCounts ?? d.validCounts
         var m: [String: Double] = [:]
         if d.heldoutNeurons > 0 || d.forwardBins > 0 {
-            m["valid_heldin_nll"] = Metrics.poissonNLL(
+            m[.validHeldinNLL] = Metrics.poissonNLL(
                 counts: counts, rates: validRates, neurons: d.N,
                 region: .init(bins: d.observedBins, columns: d.heldInColumns, T: d.T))
         }
         if d.heldoutNeurons > 0 {
-            m["valid_cobps"] = Metrics.bitsPerSpike(
+            m[.validCobps] = Metrics.bitsPerSpike(
                 counts: counts, rates: validRates, neurons: d.N,
                 region: .init(bins: d.observedBins, columns: d.heldOutColumns, T: d.T))
         }
         if d.forwardBins > 0 {
-            m["valid_fpbps"] = Metrics.bitsPerSpike(
+            m[.validFpbps] = Metrics.bitsPerSpike(
                 counts: counts, rates: validRates, neurons: d.N,
                 region: .init(bins: d.observedBins.upperBound..<d.T, columns: 0..<d.N, T: d.T))
         }
@@ -121,21 +122,5 @@ enum Outputs {
             try f.setAttribute("created_utc", string: ISO8601DateFormatter().string(from: Date()))
             for (k, v) in attributes { try f.setAttribute(k, string: v) }
         }
-    }
-
-    /// JSON object with sorted keys; non-finite numbers become null.
-    static func json(_ values: [String: Any]) -> String {
-        let parts = values.keys.sorted().map { k -> String in
-            let v = values[k]!
-            let s: String
-            switch v {
-            case let d as Double: s = d.isFinite ? "\(d)" : "null"
-            case let i as Int: s = "\(i)"
-            case let str as String: s = "\"" + str.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            default: s = "\"\(v)\""
-            }
-            return "  \"\(k)\": \(s)"
-        }
-        return "{\n" + parts.joined(separator: ",\n") + "\n}\n"
     }
 }

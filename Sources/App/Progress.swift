@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Training
 
 /// One line per epoch; on a terminal, a bar of epochs done is redrawn under it.

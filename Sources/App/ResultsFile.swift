@@ -4,16 +4,16 @@ import ModelIO
 import Search
 import Store
 import Training
+import Vocabulary
 
 /// DIR/results.h5 (docs/search.md §6): one row per trial or member-generation, per-epoch curves, the
 /// subsets, and the selected model's rates per size. In-process searches rewrite it atomically at
 /// every checkpoint; under MPI the final file is written in parallel (SearchMPI) from the same
 /// column model.
 public enum ResultsFile {
-    static let metricNames = ["valid_nll", "samp_valid_nll", "samp_valid_nll_valid_trials", "train_loss", "valid_rate_nll",
-                              "valid_bits_per_spike", "valid_cobps", "subset_valid_cobps", "valid_fpbps", "valid_vel_r2", "valid_psth_r2", "valid_r2_per_neuron", "valid_r2_pooled",
-                              "epochs", "best_epoch", "seconds"]
-    static let historyColumns = EpochRecord.columns.filter { $0 != "epoch" }
+    static let metricNames = Metric.resultsColumns.map(\.rawValue)
+    /// history/<column> datasets: every history column but the epoch number (the row's position).
+    static let historyColumns = HistoryColumn.allCases.filter { $0 != .epoch }
 
     public struct Best: Codable {
         public var sizeIndex: Int, row: Int, fitness: Double
@@ -37,7 +37,7 @@ public enum ResultsFile {
         } + [Column(name: "trials/hps", width: H, int64: false, fromTraining: true),
              Column(name: "trials/metrics", width: metricNames.count, int64: false, fromTraining: true),
              Column(name: "trials/fitness", width: 1, int64: false, fromTraining: false)]
-            + historyColumns.map { Column(name: "history/\($0)", width: E, int64: false, fromTraining: true) }
+            + historyColumns.map { Column(name: "history/\($0.rawValue)", width: E, int64: false, fromTraining: true) }
     }
 
     /// Row r's values for every column, in `columns` order (int64 columns as exact Doubles).
@@ -57,9 +57,8 @@ public enum ResultsFile {
     public static func trainingValues(hps: [String: Double], metrics: [String: Double], history: [[Double]],
                                       searched: [String], epochs E: Int) -> [[Double]] {
         var out = [searched.map { hps[$0] ?? .nan }, metricNames.map { metrics[$0] ?? .nan }]
-        let all = EpochRecord.columns
-        for name in historyColumns {
-            let c = all.firstIndex(of: name)!
+        for column in historyColumns {
+            let c = column.index
             var v = [Double](repeating: .nan, count: E)
             for (e, h) in history.enumerated() where e < E { v[e] = h[c] }
             out.append(v)
@@ -101,12 +100,12 @@ public enum ResultsFile {
         try f.setAttribute("format", string: "spikesae-search-results")
         try f.setAttribute("format_version", int64: 1)
         try f.setAttribute("complete", int64: complete ? 1 : 0)
-        try f.setAttribute("method", string: spec.method)
-        try f.setAttribute("select_by", string: spec.selectBy)
+        try f.setAttribute("method", string: spec.method.rawValue)
+        try f.setAttribute("select_by", string: spec.selectBy.rawValue)
         try f.setAttribute("sizes_json", string: "[" + spec.sizes.map(String.init).joined(separator: ", ") + "]")
         try f.setAttribute("hp_names_json", string: jsonList(spec.searched))
         try f.setAttribute("metric_names_json", string: jsonList(metricNames))
-        try f.setAttribute("history_columns_json", string: jsonList(historyColumns))
+        try f.setAttribute("history_columns_json", string: jsonList(historyColumns.map(\.rawValue)))
         try f.setAttribute("status_names_json", string: jsonList(TrialStatus.allCases.map(\.rawValue)))
         for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, string: v) }
     }
@@ -121,8 +120,10 @@ public enum ResultsFile {
         try f.write("\(g)/train_inds", shape: [b.trainInds.count], int64s: b.trainInds.map(Int64.init))
         try f.setAttribute("row", int64: Int64(b.row), on: g)
         try f.setAttribute("fitness", double: b.fitness, on: g)
-        try f.setAttribute("select_by", string: plan.spec.selectBy, on: g)
+        try f.setAttribute("select_by", string: plan.spec.selectBy.rawValue, on: g)
     }
 
-    static func jsonList(_ s: [String]) -> String { "[" + s.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+    static func jsonList(_ s: [String]) -> String {
+        String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)   // an array of strings always encodes
+    }
 }

@@ -3,12 +3,12 @@ import Foundation
 import LFADS
 import ModelIO
 import Search
+import Store
 import Training
+import Vocabulary
 
 /// Runs a search in this process: the coordinator and one model group (docs/search.md §2, P = 1).
 public enum SearchRun {
-    static let outputFiles = ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
-
     public static func run(_ o: RunOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
         let session = try SearchSession(setup: try prepare(o, writer: true, log: log), options: o, log: log)
         let worker = session.worker
@@ -32,12 +32,7 @@ public enum SearchRun {
     }
 
     static func checkpoint(_ plan: SearchPlan, _ path: String) throws {
-        let data = try SearchJSON.encode(plan)
-        let tmp = path + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: data) else { throw RunError("cannot write \(tmp)") }
-        let fd = open(tmp, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-        guard rename(tmp, path) == 0 else { throw RunError("cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))") }
+        try AtomicFile.write(try SearchJSON.encode(plan), to: path)
     }
 
     /// The selected model per size: its params.h5 and its rates on the full valid split and the size's train subset.
@@ -46,10 +41,10 @@ public enum SearchRun {
         var out: [ResultsFile.Best] = []
         let d = worker.dataset
         for (si, row) in plan.selected().sorted(by: { $0.key < $1.key }) {
-            let src = plan.spec.method == "random" ? "\(dir)/state/trial\(row.row).h5"
+            let src = plan.spec.method == .random ? "\(dir)/state/trial\(row.row).h5"
                 : "\(dir)/state/size\(si)_member\(row.trial)_gen\(row.generation).h5"
             var hp: Hyperparameters, params: [Float]
-            if plan.spec.method == "random" {
+            if plan.spec.method == .random {
                 (hp, params) = try ParameterFile.read(src)
             } else {
                 hp = try Checkpoint.hyperparameters(src)
@@ -65,8 +60,8 @@ public enum SearchRun {
             out.append(ResultsFile.Best(sizeIndex: si, row: row.row, fitness: plan.fitness(row), validRates: v.rates,
                                         validFactors: v.factors, trainRates: t.rates, trainInds: td.train.inds, validInds: d.validInds))
             log(String(format: "size %d: selected row %d (%@ %.5f), valid R² %.4f / %.4f", plan.spec.sizes[si], row.row,
-                       plan.spec.selectBy, plan.fitness(row), row.metrics["valid_r2_per_neuron"] ?? .nan,
-                       row.metrics["valid_r2_pooled"] ?? .nan))
+                       plan.spec.selectBy.rawValue, plan.fitness(row), row.metrics[.validR2PerNeuron] ?? .nan,
+                       row.metrics[.validR2Pooled] ?? .nan))
         }
         return out
     }
@@ -79,30 +74,15 @@ public enum SearchRun {
     /// Loads and validates config and data. The writer (the coordinator) also prepares the output
     /// directory and any synthetic data; readers (the other ranks, after the writer) only read.
     public static func prepare(_ o: RunOptions, writer: Bool, log: (String) -> Void) throws -> Setup {
-        let dir = o.outDir, fm = FileManager.default
-        var config: RunConfig
-        if o.resume {
-            guard fm.fileExists(atPath: dir + "/config.yaml"), fm.fileExists(atPath: dir + "/search_state.json") else {
-                throw RunError("cannot resume \(dir): no config.yaml and search_state.json there")
-            }
-            config = try RunConfig.load(path: dir + "/config.yaml")
-        } else {
-            guard let path = o.configPath else { throw RunError("give --config FILE (or --resume DIR)") }
-            config = try RunConfig.load(path: path)
-            if let d = o.dataPath { config.data = .file(d) }
-            if writer, fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
-                throw RunError("output directory \(dir) already exists and is not empty; use --resume \(dir) to continue that search or --force to overwrite it")
-            }
-        }
-        for s in o.overrides { try config.apply(override: s); if writer { log("override: \(config.overrides.last!)") } }
+        let dir = o.outDir, runDir = RunDirectory(o.outDir, .search)
+        var config = try runDir.resolveConfig(o, checkEmpty: writer, log: writer ? log : { _ in })
         guard let spec = config.search else {
             throw RunError("\(o.configPath ?? dir + "/config.yaml") has no 'search' section; use `spikesae train` for a single model")
         }
         let sp = spec.problems()
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
         if writer {
-            if o.force && !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try runDir.prepare(resume: o.resume)
             try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5")
         }
         let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
@@ -119,7 +99,7 @@ public enum SearchRun {
             throw RunError("select_by valid_cobps needs held-out neurons: a heldout_neurons root attribute in \(dataset.path), or hps.heldout_neurons")
         }
         let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
-        if writer && !o.resume { try config.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+        if writer && !o.resume { try AtomicFile.write(config.yaml(), to: dir + "/config.yaml") }
         var attrs = ["config": config.yaml(), "data_path": dataset.path, "data_content_sha256": dataset.dataContentSHA256(),
                      "software_version": "spikesae \(Outputs.version)", "command": CommandLine.arguments.joined(separator: " "),
                      "start_time_utc": ISO8601DateFormatter().string(from: Date()), "world_size": "1", "ranks_per_model": "1"]

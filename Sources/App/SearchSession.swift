@@ -3,6 +3,7 @@ import Foundation
 import LFADS
 import Search
 import Training
+import Vocabulary
 
 /// The coordinator's side of a search: the plan, its checkpoint, the results file and the log.
 /// The in-process loop (SearchRun) and the MPI coordinator both drive it.
@@ -48,8 +49,8 @@ public final class SearchSession {
         let finished = plan.rows.filter { $0.status != .pending && $0.status != .running }.count
         log(String(format: "[%d/%d] size %d trial %d gen %d: %@  valid NLL %.5f  samp-valid %.5f  R² %.4f  (%.0f s elapsed)",
                    finished, plan.rows.count, setup.sizes[r.sizeIndex], r.trial, r.generation, r.status.rawValue,
-                   r.metrics["valid_nll"] ?? .nan, r.metrics["samp_valid_nll"] ?? .nan,
-                   r.metrics["valid_r2_per_neuron"] ?? .nan, Date().timeIntervalSince(started)))
+                   r.metrics[.validNLL] ?? .nan, r.metrics[.sampValidNLL] ?? .nan,
+                   r.metrics[.validR2PerNeuron] ?? .nan, Date().timeIntervalSince(started)))
     }
 
     /// Checkpoints and reports a stop; rows in flight rerun on resume.

@@ -3,6 +3,7 @@ import LFADS
 import ModelIO
 import Search
 import Training
+import Vocabulary
 
 /// Runs one search work item on a dataset-size subset: trains, then measures (docs/search.md §4–5).
 public final class SearchWorker {
@@ -51,11 +52,11 @@ public final class SearchWorker {
         if valid.trials == fullValid.trials { return fullValue ?? .nan }
         let inf = inferPosterior(hp: hp, params: params, split: valid, T: dataset.T, N: dataset.N,
                                  estimator: .sampleAverage(samples: hp.posteriorSamples))
-        return Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset, validCounts: valid.counts)["valid_cobps"] ?? .nan
+        return Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset, validCounts: valid.counts)[.validCobps] ?? .nan
     }
 
     public func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
-             shouldStop: () -> Bool = { false }) throws -> WorkResult {
+             shouldStop: () throws -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
         hp.adoptLayout(of: dataset)
         let data = self.data(size: item.sizeIndex)
@@ -71,27 +72,27 @@ public final class SearchWorker {
         let trainer = Trainer(hp: hp, data: data, comm: comm)
         var ran = 0
         let limit = item.epochs ?? Int.max
-        try trainer.run(&state, shouldStop: { ran >= limit || shouldStop() }) { _, _ in ran += 1 }
+        try trainer.run(&state, shouldStop: { try ran >= limit || shouldStop() }) { _, _ in ran += 1 }
         if state.stopReason == .interrupted && ran < limit { throw SearchInterrupted() }
         if state.stopReason == .interrupted { state.stopReason = nil }
         let diverged = state.stopReason == .diverged
         let pbt = item.epochs != nil
         let params = pbt ? state.params : state.selected.params
-        var m: [String: Double] = ["epochs": Double(state.history.count), "seconds": state.elapsedSeconds,
-                                   "best_epoch": Double(state.bestEpoch)]
+        var m: [String: Double] = [:]
+        m[.epochs] = Double(state.history.count); m[.seconds] = state.elapsedSeconds; m[.bestEpoch] = Double(state.bestEpoch)
         if let last = state.history.last {
-            m["train_loss"] = last.trainTotal
+            m[.trainLoss] = last.trainTotal
             let atBest = (!pbt && state.bestEpoch >= 0 && state.bestEpoch < state.history.count) ? state.history[state.bestEpoch] : last
-            m["valid_nll"] = pbt ? last.validReconSmoothed : (state.bestEpoch >= 0 ? state.bestValue : last.validReconSmoothed)
-            m["samp_valid_nll"] = atBest.sampValidTrainSmoothed
-            m["samp_valid_nll_valid_trials"] = atBest.sampValidValidSmoothed
+            m[.validNLL] = pbt ? last.validReconSmoothed : (state.bestEpoch >= 0 ? state.bestValue : last.validReconSmoothed)
+            m[.sampValidNLL] = atBest.sampValidTrainSmoothed
+            m[.sampValidNLLValidTrials] = atBest.sampValidValidSmoothed
         }
         if !diverged && params.allSatisfy(\.isFinite) && isLeader {
             let inf = inferPosterior(hp: hp, params: params, split: fullValid, T: dataset.T, N: dataset.N,
                                      estimator: .sampleAverage(samples: hp.posteriorSamples))
             if inf.rates.allSatisfy(\.isFinite) {
-                m["valid_rate_nll"] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
-                m["valid_bits_per_spike"] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
+                m[.validRateNLL] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
+                m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
                 m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
                 if dataset.trainBehavior != nil || dataset.psth != nil {
                     // vel R²'s decoder is fitted on this size's own training trials.
@@ -102,12 +103,12 @@ public final class SearchWorker {
                                                validRates: inf.rates, dataset: dataset)) { a, _ in a }
                 }
                 if let vt = dataset.validTruth {
-                    m["valid_r2_per_neuron"] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
-                    m["valid_r2_pooled"] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
+                    m[.validR2PerNeuron] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
+                    m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
                 }
             }
             if dataset.heldoutNeurons > 0 {
-                m["subset_valid_cobps"] = subsetCoBPS(hp: hp, params: params, valid: data.valid, fullValue: m["valid_cobps"])
+                m[.subsetValidCobps] = subsetCoBPS(hp: hp, params: params, valid: data.valid, fullValue: m[.validCobps])
             }
         }
         if isLeader {

@@ -2,30 +2,33 @@ import Config
 import Foundation
 import LFADS
 import ModelIO
+import Store
 import Training
+import Vocabulary
 
 /// Exit codes of `spikesae train` and `spikesae search` (documented in the README).
-public enum TrainExit: Int32 {
+public enum TrainExit: Int32, Codable, Sendable {
     case ok = 0, failed = 1, diverged = 2, interrupted = 3
 }
 
 public enum TrainRun {
-    /// What a run writes into its directory; --force replaces exactly these.
-    static let outputFiles = ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json"]
-
     /// Trains one model and writes DIR/{config.yaml, checkpoint.h5, history.csv, params.h5, rates.h5, metrics.json}.
     /// Every rank of `comm` (one model group) calls this; only its leader (rank 0) writes and logs.
     /// Each setup phase ends with every rank agreeing on success, so bad input ends all ranks with one
     /// message (an `AgreedFailure`) instead of leaving some blocked in a collective.
     public static func run(_ o: RunOptions, comm: Communicator = SingleProcess(),
                            log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
-        let dir = o.outDir
+        let dir = o.outDir, runDir = RunDirectory(o.outDir, .train)
         let fm = FileManager.default
         let leader = comm.rank == 0
         let log: (String) -> Void = leader ? log : { _ in }
 
         // Phase 1, every rank, nothing written yet (so no rank sees another's output directory).
-        var config = try agree(comm) { try resolveConfig(o, log: log) }
+        var config = try agree(comm) { () throws -> RunConfig in
+            let config = try runDir.resolveConfig(o, log: log)
+            try DataSourceLoader.check(config.data)
+            return config
+        }
         let synthPath = dir + "/data.h5"
 
         // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is
@@ -34,8 +37,7 @@ public enum TrainRun {
         let madeDir = leader && !fm.fileExists(atPath: dir)
         try agree(comm) {
             guard leader else { return }
-            if !o.resume { for f in outputFiles { try? fm.removeItem(atPath: dir + "/" + f) } }
-            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try runDir.prepare(resume: o.resume)
             try DataSourceLoader.prepare(config.data, synthPath: synthPath)
         }
 
@@ -52,7 +54,7 @@ public enum TrainRun {
                 for w in dataset.warnings { log("warning: \(w)") }
                 var resolved = config
                 resolved.hps = hp
-                if !o.resume { try resolved.yaml().write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8) }
+                if !o.resume { try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml") }
             }
             return (dataset, hp, state)
         } }
@@ -95,53 +97,23 @@ public enum TrainRun {
         return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
     }
 
-    /// The run's config: the saved one for --resume, else the file with --data; then the overrides.
-    /// Refuses a non-empty output directory without --force.
-    static func resolveConfig(_ o: RunOptions, log: (String) -> Void) throws -> RunConfig {
-        let dir = o.outDir
-        let fm = FileManager.default
-        var config: RunConfig
-        if o.resume {
-            let saved = dir + "/config.yaml"
-            guard fm.fileExists(atPath: saved), fm.fileExists(atPath: dir + "/checkpoint.h5") else {
-                throw RunError("cannot resume \(dir): no config.yaml and checkpoint.h5 there (was it started with `spikesae train --out \(dir)`?)")
-            }
-            config = try RunConfig.load(path: saved)
-        } else {
-            guard let path = o.configPath else { throw RunError("give --config FILE (or --resume DIR)") }
-            config = try RunConfig.load(path: path)
-            if let d = o.dataPath { config.data = .file(d) }
-            if fm.fileExists(atPath: dir), let items = try? fm.contentsOfDirectory(atPath: dir), !items.isEmpty, !o.force {
-                throw RunError("output directory \(dir) already exists and is not empty; use --resume \(dir) to continue it or --force to overwrite it")
-            }
-        }
-        for s in o.overrides {
-            try config.apply(override: s)
-            log("override: \(config.overrides.last!)")
-        }
-        try DataSourceLoader.check(config.data)
-        return config
-    }
-
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,
                        data: TrainingData, dir: String, log: (String) -> Void) throws -> TrainExit {
         let sel = state.selected
         let status = state.stopReason == .diverged ? "diverged" : "completed"
-        var m: [String: Any] = [
-            "status": status, "stop_reason": state.stopReason?.rawValue ?? "", "stop_detail": state.stopDetail,
-            "epochs": state.history.count, "best_epoch": state.bestEpoch, "selected": sel.rule,
-            "seconds": state.elapsedSeconds,
-            "trials_per_second": state.history.isEmpty ? 0.0
-                : state.history.map(\.trialsPerSecond).reduce(0, +) / Double(state.history.count),
-            "best_valid_nll_smoothed": state.bestValue,
-        ]
+        var m = RunMetrics(ending: .init(status: status, stopReason: state.stopReason?.rawValue ?? "", stopDetail: state.stopDetail,
+                                         selected: sel.rule, epochs: state.history.count, bestEpoch: state.bestEpoch))
+        m[.seconds] = state.elapsedSeconds
+        m[.trialsPerSecond] = state.history.isEmpty ? 0.0
+            : state.history.map(\.trialsPerSecond).reduce(0, +) / Double(state.history.count)
+        m[.bestValidNLLSmoothed] = state.bestValue
         if state.bestEpoch >= 0, state.bestEpoch < state.history.count, hp.svRate > 0 {
             let r = state.history[state.bestEpoch]
-            m["samp_valid_nll_train_trials_smth_at_best"] = r.sampValidTrainSmoothed
-            m["samp_valid_nll_valid_trials_smth_at_best"] = r.sampValidValidSmoothed
+            m[.sampValidNLLTrainTrialsAtBest] = r.sampValidTrainSmoothed
+            m[.sampValidNLLValidTrialsAtBest] = r.sampValidValidSmoothed
         }
         guard sel.params.allSatisfy({ $0.isFinite }) else {
-            try Outputs.json(m).write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
+            try AtomicFile.write(m.json, to: dir + "/metrics.json")
             log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
             return .diverged
         }
@@ -150,33 +122,23 @@ public enum TrainRun {
         log("inferring rates (\(estimator.name)\(config.rateEstimator == "mean" ? "" : ", \(hp.posteriorSamples) samples"))…")
         let inf = Outputs.infer(hp: hp, params: sel.params, data: data, estimator: estimator)
         guard (inf.train.rates + inf.valid.rates).allSatisfy({ $0.isFinite }) else {
-            m["status"] = "diverged"
-            m["stop_detail"] = state.stopDetail + (state.stopDetail.isEmpty ? "" : "; ")
+            m.ending?.status = "diverged"
+            m.ending?.stopDetail = state.stopDetail + (state.stopDetail.isEmpty ? "" : "; ")
                 + "the selected model gives non-finite rates"
-            try Outputs.json(m).write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
+            try AtomicFile.write(m.json, to: dir + "/metrics.json")
             log("the selected model gives non-finite rates; no rates written. See \(dir)/metrics.json")
             return .diverged
         }
-        for (k, v) in Outputs.metrics(inf, dataset: dataset, psthSmoothingMs: config.psthSmoothingMs) { m[k] = v }
-        let metricsJSON = Outputs.json(m)
+        m.values.merge(Outputs.metrics(inf, dataset: dataset, psthSmoothingMs: config.psthSmoothingMs)) { _, new in new }
+        let metricsJSON = m.json
         try Outputs.writeRates(inf, hp: hp, params: sel.params, dataset: dataset, to: dir + "/rates.h5",
                                attributes: ["selection_rule": sel.rule, "selected_epoch": "\(sel.epoch)",
                                             "stop_reason": state.stopReason?.rawValue ?? "",
                                             "epochs_run": "\(state.history.count)"],
                                metricsJSON: metricsJSON)
-        try metricsJSON.write(toFile: dir + "/metrics.json", atomically: true, encoding: .utf8)
-        log(summary(m))
+        try AtomicFile.write(metricsJSON, to: dir + "/metrics.json")
+        log(m.summary)
         log("wrote \(dir)/params.h5, rates.h5, metrics.json, history.csv")
         return status == "diverged" ? .diverged : .ok
-    }
-
-    static func summary(_ m: [String: Any]) -> String {
-        func f(_ k: String) -> String { (m[k] as? Double).map { String(format: "%.4f", $0) } ?? "n/a" }
-        var s = "done: \(m["status"]!) (\(m["stop_reason"]!)), \(m["epochs"]!) epochs, best epoch \(m["best_epoch"]!), "
-            + "valid NLL \(f("valid_nll")), bits/spike \(f("valid_bits_per_spike"))"
-        if m["valid_r2_per_neuron"] != nil {
-            s += "\n  R² per neuron / pooled: train \(f("train_r2_per_neuron")) / \(f("train_r2_pooled")), valid \(f("valid_r2_per_neuron")) / \(f("valid_r2_pooled"))"
-        }
-        return s
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LFADS
+import Vocabulary
 
 /// How one hyperparameter is drawn (random search) or perturbed (PBT).
 public struct ParameterRange: Equatable, Sendable {
@@ -19,12 +20,8 @@ public struct ParameterRange: Equatable, Sendable {
 
 /// The `search:` section of a search config (docs/search.md §3–4).
 public struct SearchSpec: Equatable, Sendable {
-    public enum Method: String, Sendable { case random, pbt }
-    public enum Selection: String, Sendable, CaseIterable {
-        case validNLL = "valid_nll", sampValidNLL = "samp_valid_nll", validCobps = "valid_cobps"
-        /// NLB's vel R² on the valid trials: only when asked for, since it reads their behaviour.
-        case validVelR2 = "valid_vel_r2"
-    }
+    public typealias Method = SearchMethod
+    public typealias Selection = SelectBy
 
     public var method: Method = .random
     /// Dataset sizes: fractions (≤ 1) or trial counts (> 1) of the train split.

@@ -1,20 +1,14 @@
 import Foundation
 
 extension Hyperparameters {
-    /// A JSON object with every key of §1, sorted: the `hps` attribute of parameter files.
+    /// A JSON object with every key of docs/model.md §1, sorted: the `hps` attribute of parameter files.
     public func jsonString() -> String {
-        var parts: [String] = []
-        for (key, acc) in Self.accessors.sorted(by: { $0.0 < $1.0 }) {
-            let value: String
-            switch acc.get(self) {
-            case .int(let i): value = String(i)
-            case .double(let d): value = formatDouble(d)
-            case .string(let s): value = "\"" + s.replacingOccurrences(of: "\\", with: "\\\\")
-                .replacingOccurrences(of: "\"", with: "\\\"") + "\""
-            }
-            parts.append("\"\(key)\": \(value)")
-        }
-        return "{" + parts.joined(separator: ", ") + "}"
+        let values = Dictionary(uniqueKeysWithValues: Self.accessors.map { ($0.0, JSONScalar($0.1.get(self))) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A non-finite value (refused later by validation) is written as a string, never a crash.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try! encoder.encode(values), as: UTF8.self)
     }
 
     /// Reads an `hps` JSON object: missing keys keep their defaults, unknown keys are rejected by name.
@@ -34,8 +28,25 @@ extension Hyperparameters {
 }
 
 /// One JSON value of an `hps` object.
-enum JSONScalar: Decodable {
+enum JSONScalar: Codable {
     case int(Int), double(Double), string(String)
+
+    init(_ v: HPValue) {
+        switch v {
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .string(s)
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let i): try c.encode(i)
+        case .double(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        }
+    }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()

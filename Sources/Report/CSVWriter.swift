@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// RFC 4180 CSV: a header line, records ending in CRLF, and a field quoted (with inner quotes
 /// doubled) exactly when it holds a comma, a quote, CR or LF, or starts or ends with a space, which
@@ -36,7 +37,7 @@ public struct CSVWriter {
     }
 
     public func write(to path: String) throws {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try AtomicFile.write(text, to: path)
     }
 }
 

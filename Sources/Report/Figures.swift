@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The report's figures (docs/search.md §7): (a) the selected model's truth metric against dataset size,
 /// (b) selection metric against truth per trial, a panel per size, (c) PBT hyperparameter
@@ -9,12 +10,12 @@ public enum Figures {
     static func color(_ i: Int) -> String { palette[i % palette.count] }
 
     static func dash(_ r: SelectionRule) -> String? {
-        switch r.name {
-        case "valid_nll": return nil
-        case "samp_valid_nll": return "7 4"
-        case "valid_cobps": return "2 3"
-        case "valid_vel_r2": return "9 3 2 3"
-        default: return "1 3"
+        switch r.selectBy {
+        case .validNLL: return nil
+        case .sampValidNLL: return "7 4"
+        case .validCobps: return "2 3"
+        case .validVelR2: return "9 3 2 3"
+        case nil: return "1 3"
         }
     }
 
@@ -27,12 +28,12 @@ public enum Figures {
     }
 
     static func marker(_ r: SelectionRule) -> Marker {
-        switch r.name {
-        case "valid_nll": return .circle
-        case "samp_valid_nll": return .square
-        case "valid_cobps": return .triangle
-        case "valid_vel_r2": return .none
-        default: return .diamond
+        switch r.selectBy {
+        case .validNLL: return .circle
+        case .sampValidNLL: return .square
+        case .validCobps: return .triangle
+        case .validVelR2: return .none
+        case nil: return .diamond
         }
     }
 
@@ -45,16 +46,16 @@ public enum Figures {
     }
 
     public static func truth(_ runs: [SearchResults]) -> Truth? {
-        func has(_ m: String) -> Bool {
-            runs.contains { r in r.rows.contains { $0.status == "completed" && r.metric($0, m).isFinite } }
+        func has(_ m: Metric) -> Bool {
+            runs.contains { r in r.rows.contains { $0.status == "completed" && r.metric($0, m.rawValue).isFinite } }
         }
-        if has("valid_r2_per_neuron") {
-            return Truth(metric: "valid_r2_per_neuron", label: "truth R² of rates (valid trials, mean over neurons; unitless)",
+        if has(oracleMetric) {
+            return Truth(metric: oracleMetric.rawValue, label: "truth R² of rates (valid trials, mean over neurons; unitless)",
                          shortLabel: "truth R² of rates (unitless)", name: "truth R²",
                          meaning: "R² between inferred and true rates on the valid trials, averaged over neurons")
         }
-        if has("valid_cobps") {
-            return Truth(metric: "valid_cobps", label: "co-bps (bits per spike, held-out neurons)",
+        if has(.validCobps) {
+            return Truth(metric: Metric.validCobps.rawValue, label: "co-bps (bits per spike, held-out neurons)",
                          shortLabel: "co-bps (bits per spike)", name: "co-bps",
                          meaning: "bits per spike on the held-out neurons")
         }
@@ -62,12 +63,12 @@ public enum Figures {
     }
 
     static func metricLabel(_ m: String) -> String {
-        switch m {
-        case "valid_nll": return "valid NLL (nats per neuron-bin)"
-        case "samp_valid_nll": return "sample-validation NLL (nats per neuron-bin)"
-        case "valid_cobps": return "co-bps (bits per spike, held-out neurons)"
-        case "valid_vel_r2": return "vel R² (valid trials; unitless)"
-        case "subset_valid_cobps": return "co-bps on the size's validation trials (bits per spike)"
+        switch Metric(rawValue: m) {
+        case .validNLL?: return "valid NLL (nats per neuron-bin)"
+        case .sampValidNLL?: return "sample-validation NLL (nats per neuron-bin)"
+        case .validCobps?: return "co-bps (bits per spike, held-out neurons)"
+        case .validVelR2?: return "vel R² (valid trials; unitless)"
+        case .subsetValidCobps?: return "co-bps on the size's validation trials (bits per spike)"
         default: return m
         }
     }
@@ -84,7 +85,7 @@ public enum Figures {
             }
         }
         if let f = nlbScoresVsSize(runs) { out.append(f) }
-        for r in runs where r.method == "pbt" { out.append(pbtTrajectories(r)) }
+        for r in runs where r.isPBT { out.append(pbtTrajectories(r)) }
         if let f = learningCurves(runs) { out.append(f) }
         return out
     }
@@ -125,7 +126,7 @@ public enum Figures {
         guard !withRule.isEmpty else { return nil }
         // R² has no lower bound; below −1 a model is far worse than predicting each neuron's mean,
         // and how much worse does not matter for judging the selection metric.
-        let floor: Double? = t.metric == "valid_r2_per_neuron" ? -1 : nil
+        let floor: Double? = t.metric == oracleMetric.rawValue ? -1 : nil
         let clipped = floor.map { fl in withRule.contains { r in r.rows.contains { r.metric($0, t.metric) < fl } } } ?? false
         var panels: [Panel] = []
         for size in sortedSizes(withRule) {
@@ -143,7 +144,7 @@ public enum Figures {
             panels.append(Panel("size \(size) training trials (\(n) completed)",
                                 x: Axis(metricLabel(rule.rankBy)), y: Axis(t.shortLabel, floor: floor), series: series))
         }
-        let pbt = runs.contains { $0.method == "pbt" } ? " PBT runs show every member in every generation." : ""
+        let pbt = runs.contains { $0.isPBT } ? " PBT runs show every member in every generation." : ""
         return Figure(id: "fig_b_\(rule.metric)_vs_truth",
                       title: "(b) \(rule.displayName.prefix(1).uppercased() + rule.displayName.dropFirst()) against \(t.name), every trial",
                       shortTitle: "(b) \(rule.displayName) vs \(t.name)",
@@ -209,7 +210,7 @@ public enum Figures {
                 // dashed curve lies on the solid one.
                 for rule in r.availableRules where !rule.isOracle {
                     guard let s = r.select(rule, size: si) else { continue }
-                    let pts = r.curve(s.index, "valid_recon").enumerated().map { PlotPoint(Double($0.offset), $0.element) }
+                    let pts = r.curve(s.index, HistoryColumn.validRecon.rawValue).enumerated().map { PlotPoint(Double($0.offset), $0.element) }
                     guard pts.contains(where: { $0.y.isFinite }) else { continue }
                     let name = (runs.count > 1 ? "\(r.label): " : "") + "selected by \(rule.displayName)"
                     series.append(Series(name, pts, color: lineColor(runs, ri, rule), lineWidth: 1.8, dash: dash(rule), marker: .none))

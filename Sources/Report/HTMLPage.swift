@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The report's index.html: one self-contained file (styles and SVG figures inline, no scripts, no
 /// network) that shows the figures beside the tables. It is written as well-formed XHTML-compatible
@@ -135,16 +136,17 @@ public enum HTMLPage {
     /// enough to sit beside the figure; the full table is further down.
     static func selectedTable(_ best: CSVWriter, runs: [SearchResults]) -> String {
         var wanted = [("run", "run"), ("size", "size"), ("selection_metric", "rule"), ("selection_value", "value"), ("row", "row"),
-                      ("valid_r2_per_neuron", "R² per neuron"), ("valid_r2_pooled", "R² pooled"), ("valid_cobps", "co-bps"),
-                      ("valid_vel_r2", "vel R²"), ("valid_psth_r2", "psth R²")]
+                      (Metric.validR2PerNeuron.rawValue, "R² per neuron"), (Metric.validR2Pooled.rawValue, "R² pooled"),
+                      (Metric.validCobps.rawValue, "co-bps"), (Metric.validVelR2.rawValue, "vel R²"),
+                      (Metric.validPsthR2.rawValue, "psth R²")]
         if runs.count == 1 { wanted.removeFirst() }
         // Leave out columns no row fills (real data without truth, or no held-out neurons).
         let cols = wanted.filter { c in
             guard let i = best.columns.firstIndex(of: c.0) else { return false }
             return best.records.isEmpty || best.records.contains { !$0[i].isEmpty }
         }
-        let names = ["valid_nll": "valid NLL", "samp_valid_nll": "samp-valid NLL", "valid_cobps": "co-bps",
-                     "oracle_valid_r2_per_neuron": "oracle (truth R²)"]
+        let names = [SelectBy.validNLL.rawValue: "valid NLL", SelectBy.sampValidNLL.rawValue: "samp-valid NLL",
+                     SelectBy.validCobps.rawValue: "co-bps", SelectionRule.oracle.name: "oracle (truth R²)"]
         var w = CSVWriter(columns: cols.map(\.1))
         let idx = cols.map { best.columns.firstIndex(of: $0.0)! }
         let rule = best.columns.firstIndex(of: "selection_metric")

@@ -1,9 +1,10 @@
+import Vocabulary
 /// NLB's scores against dataset size (the scaling benchmark, docs/real-data.md): co-bps, vel R² and
 /// psth R² of the model each run's own rule selected per size.
 extension Figures {
     static let nlbScores: [(metric: String, label: String)] = [
-        ("valid_cobps", "co-bps (bits per spike)"), ("valid_vel_r2", "vel R² (unitless)"),
-        ("valid_psth_r2", "psth R² (unitless)"), ("valid_fpbps", "fp-bps (bits per spike)")]
+        (Metric.validCobps.rawValue, "co-bps (bits per spike)"), (Metric.validVelR2.rawValue, "vel R² (unitless)"),
+        (Metric.validPsthR2.rawValue, "psth R² (unitless)"), (Metric.validFpbps.rawValue, "fp-bps (bits per spike)")]
 
     public static func nlbScoresVsSize(_ runs: [SearchResults]) -> Figure? {
         let sizes = sortedSizes(runs).map(Double.init)

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// What `spikesae report` wrote, for its closing lines and for tests.
 public struct ReportSummary: Sendable {
@@ -34,7 +35,7 @@ public enum ReportBuilder {
 
         func put(_ name: String, _ text: String) throws {
             let p = (outDir as NSString).appendingPathComponent(name)
-            do { try text.write(toFile: p, atomically: true, encoding: .utf8) } catch {
+            do { try AtomicFile.write(text, to: p) } catch {
                 throw ReportError("cannot write \(p): \(error.localizedDescription)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import Vocabulary
 
 /// A user-facing error of `spikesae report`: one line that names the file and what is wrong.
 public struct ReportError: Error, CustomStringConvertible, Equatable {
@@ -36,6 +37,8 @@ public struct SearchResults: Sendable {
     /// The run's name in tables and legends (set by `RunLabels` so that several runs differ).
     public var label: String
     public let method: String, selectBy: String
+    /// A population-based-training run (only its last generation's weights are kept).
+    public var isPBT: Bool { method == SearchMethod.pbt.rawValue }
     public let complete: Bool
     /// Training-trial counts per size index.
     public let sizes: [Int]

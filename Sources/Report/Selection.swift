@@ -1,43 +1,37 @@
 import Foundation
+import Vocabulary
 
-/// A rule that picks one model per dataset size from a search's rows.
+/// A rule that picks one model per dataset size from a search's rows: a search's own `select_by`
+/// (Vocabulary.SelectBy, the same rule the search applied), or the truth-based oracle.
 public struct SelectionRule: Sendable, Equatable, Hashable {
+    /// The search rule, nil for the oracle.
+    public let selectBy: SelectBy?
     /// The rule's name: the `select_by` value, and the metric column reported for the chosen row.
     public let metric: String
-    /// The column the rule ranks by: `metric`, except co-bps, which a search ranks on each size's own
-    /// validation trials (`subset_valid_cobps`) and reports on the full valid split.
+    /// The column the rule ranks by (see SelectBy.rankBy).
     public let rankBy: String
     public let higherIsBetter: Bool
     /// True for the truth-based "oracle": what a perfect selection would pick. It is an upper bound
     /// to compare the usable rules with, never a rule one could apply to real data.
-    public let isOracle: Bool
+    public var isOracle: Bool { selectBy == nil }
 
     /// The rules a search can select by (docs/search.md §4), in the order tables and legends list them.
-    public static let usable: [SelectionRule] = [
-        SelectionRule(metric: "valid_nll", higherIsBetter: false, isOracle: false),
-        SelectionRule(metric: "samp_valid_nll", higherIsBetter: false, isOracle: false),
-        SelectionRule(metric: "valid_cobps", rankBy: "subset_valid_cobps", higherIsBetter: true, isOracle: false),
-        SelectionRule(metric: "valid_vel_r2", higherIsBetter: true, isOracle: false),
-    ]
-    public static let oracle = SelectionRule(metric: "valid_r2_per_neuron", higherIsBetter: true, isOracle: true)
+    public static let usable: [SelectionRule] = SelectBy.allCases.map(SelectionRule.init)
+    public static let oracle = SelectionRule(selectBy: nil, metric: oracleMetric.rawValue, rankBy: oracleMetric.rawValue,
+                                             higherIsBetter: true)
 
-    init(metric: String, rankBy: String? = nil, higherIsBetter: Bool, isOracle: Bool) {
-        self.metric = metric; self.rankBy = rankBy ?? metric
-        self.higherIsBetter = higherIsBetter; self.isOracle = isOracle
+    init(_ rule: SelectBy) {
+        self.init(selectBy: rule, metric: rule.reported.rawValue, rankBy: rule.rankBy.rawValue, higherIsBetter: rule.higherIsBetter)
+    }
+
+    private init(selectBy: SelectBy?, metric: String, rankBy: String, higherIsBetter: Bool) {
+        self.selectBy = selectBy; self.metric = metric; self.rankBy = rankBy; self.higherIsBetter = higherIsBetter
     }
 
     /// The name in best_by_size.csv's selection_metric column.
     public var name: String { isOracle ? "oracle_" + metric : metric }
 
-    public var displayName: String {
-        switch name {
-        case "valid_nll": return "valid NLL"
-        case "samp_valid_nll": return "sample-validation NLL"
-        case "valid_cobps": return "co-bps"
-        case "valid_vel_r2": return "vel R²"
-        default: return isOracle ? "best truth R² (oracle)" : name
-        }
-    }
+    public var displayName: String { selectBy?.displayName ?? "best truth R² (oracle)" }
 }
 
 /// The model one rule selects at one size of one run.
@@ -57,7 +51,7 @@ extension SearchResults {
     /// as Search/SearchPlan.selected()).
     public func candidates(size si: Int) -> [Int] {
         var c = rows.indices.filter { rows[$0].sizeIndex == si && rows[$0].status == "completed" }
-        if method == "pbt", let last = c.map({ rows[$0].generation }).max() { c = c.filter { rows[$0].generation == last } }
+        if isPBT, let last = c.map({ rows[$0].generation }).max() { c = c.filter { rows[$0].generation == last } }
         return c
     }
 

@@ -47,7 +47,7 @@ public enum Tables {
                 let n = r.epochCount(k)
                 guard n > 0 else { continue }
                 var first = 0
-                if r.method == "pbt", t.generation > 0 {
+                if r.isPBT, t.generation > 0 {
                     let chain = r.lineage(k)
                     if chain.count >= 2 { first = min(r.epochCount(chain[chain.count - 2]), n) }
                 }

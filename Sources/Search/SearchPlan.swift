@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import LFADS
+import Vocabulary
 
 /// The search's state machine (docs/search.md §4): which work comes next, what a finished result
 /// changes, when a size is done, and which row each size selects. No I/O and no MPI, so the
@@ -24,7 +25,7 @@ public final class SearchPlan: Codable {
 
     /// The parts of the spec the plan needs, in a Codable form for checkpoints.
     public struct SearchSpecRecord: Codable, Sendable {
-        public var method: String, sizes: [Int], selectBy: String, seed: Int, trialsPerSize: Int
+        public var method: SearchMethod, sizes: [Int], selectBy: SelectBy, seed: Int, trialsPerSize: Int
         public var population: Int, epochsPerGeneration: Int, maxGenerations: Int
         public var minImprovement: Double, patienceGenerations: Int
         public var searched: [String]
@@ -37,7 +38,7 @@ public final class SearchPlan: Codable {
 
     /// sizes: trial counts per size (after resolving fractions). stateDir: where PBT/trial files go.
     public init(spec s: SearchSpec, base: Hyperparameters, sizes: [Int], stateDir: String) throws {
-        spec = SearchSpecRecord(method: s.method.rawValue, sizes: sizes, selectBy: s.selectBy.rawValue, seed: s.seed,
+        spec = SearchSpecRecord(method: s.method, sizes: sizes, selectBy: s.selectBy, seed: s.seed,
                                 trialsPerSize: s.trialsPerSize, population: s.population,
                                 epochsPerGeneration: s.epochsPerGeneration, maxGenerations: s.maxGenerations,
                                 minImprovement: s.minImprovement, patienceGenerations: s.patienceGenerations,
@@ -97,8 +98,13 @@ public final class SearchPlan: Codable {
     }
 
     func searchedValues(_ hp: Hyperparameters) -> [String: Double] {
+        Self.searchedValues(hp, searched: spec.searched)
+    }
+
+    /// The searched hyperparameters of `hp` as numbers (NaN where one is not numeric): a results row.
+    public static func searchedValues(_ hp: Hyperparameters, searched: [String]) -> [String: Double] {
         var v: [String: Double] = [:]
-        for name in spec.searched {
+        for name in searched {
             switch hp[name] {
             case .int(let i)?: v[name] = Double(i)
             case .double(let d)?: v[name] = d
@@ -124,7 +130,7 @@ public final class SearchPlan: Codable {
         guard let i = rows.firstIndex(where: { $0.status == .pending }) else { return nil }
         rows[i].status = .running
         let r = rows[i]
-        if spec.method == "random" {
+        if spec.method == .random {
             let hp = try! sampleTrial(base: try! Hyperparameters(json: baseHP), space: space, searchSeed: spec.seed,
                                       size: r.sizeIndex, trial: r.trial)
             return WorkItem(row: r.row, sizeIndex: r.sizeIndex, hp: hp, epochs: nil, startState: nil,
@@ -142,12 +148,7 @@ public final class SearchPlan: Codable {
     /// The fitness a row is selected by (lower is better).
     public func fitness(_ r: TrialRecord) -> Double {
         guard r.status == .completed else { return .nan }
-        switch spec.selectBy {
-        case "samp_valid_nll": return r.metrics["samp_valid_nll"] ?? .nan
-        case "valid_cobps": return -(r.metrics["subset_valid_cobps"] ?? .nan)
-        case "valid_vel_r2": return -(r.metrics["valid_vel_r2"] ?? .nan)
-        default: return r.metrics["valid_nll"] ?? .nan
-        }
+        return spec.selectBy.fitness(r.metrics)
     }
 
     /// Records a result; for PBT, closes a generation when its last member reports.
@@ -158,7 +159,7 @@ public final class SearchPlan: Codable {
         rows[res.row].metrics = res.metrics
         rows[res.row].history = res.history
         if !res.detail.isEmpty { rows[res.row].notes.append(res.detail) }
-        guard spec.method == "pbt" else { return [] }
+        guard spec.method == .pbt else { return [] }
         let si = rows[res.row].sizeIndex
         let g = pbt[si].generation
         let genRows = rows.filter { $0.sizeIndex == si && $0.generation == g }
@@ -208,7 +209,7 @@ public final class SearchPlan: Codable {
         var best: [Int: TrialRecord] = [:]
         for si in spec.sizes.indices {
             var cands = rows.filter { $0.sizeIndex == si && $0.status == .completed }
-            if spec.method == "pbt", let last = cands.map(\.generation).max() { cands = cands.filter { $0.generation == last } }
+            if spec.method == .pbt, let last = cands.map(\.generation).max() { cands = cands.filter { $0.generation == last } }
             if let b = cands.filter({ fitness($0).isFinite }).min(by: { fitness($0) < fitness($1) }) { best[si] = b }
         }
         return best

@@ -1,5 +1,4 @@
 import LFADS
-import Training
 
 /// Nested, seeded dataset-size subsets (docs/data.md §5): one ordering of a split's trials,
 /// of which every size takes a prefix, so every smaller subset lies inside every larger one.

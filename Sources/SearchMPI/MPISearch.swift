@@ -9,8 +9,15 @@ import Training
 /// it to its members, and reports the result. Every wait polls with a short sleep, so no rank
 /// spins a core while idle.
 public enum MPISearch {
-    enum Tag {
-        static let work = 101, result = 102, stop = 103, interrupted = 104, failed = 105
+    /// `spikesae search` under mpirun: MPI_Init, the search, MPI_Finalize; returns the exit code.
+    /// World rank 0 alone logs. With one rank, the in-process search.
+    public static func launch(_ o: RunOptions) -> Int32 {
+        ModelGroupLaunch.withWorld { world in
+            StopSignal.install()
+            let log: (String) -> Void = world.rank == 0 ? { print($0); fflush(nil) } : { _ in }
+            let code = world.size == 1 ? try SearchRun.run(o, log: log) : try run(o, world: world, log: log)
+            return code.rawValue
+        }
     }
 
     public static func run(_ o: RunOptions, world: MPICommunicator, log: @escaping (String) -> Void) throws -> TrainExit {
@@ -55,34 +62,30 @@ public enum MPISearch {
             if StopSignal.requested { stopping = true }
             while !stopping, !idle.isEmpty, let item = session.plan.next() {
                 let leader = idle.removeFirst()
-                try world.send(Array(try SearchJSON.encode(item)), to: leader, tag: Tag.work)
+                try world.sendMessage(CoordinatorMessage.work(item), to: leader, tag: SearchTag.toLeader)
                 inFlight[leader] = item.row
             }
             if inFlight.isEmpty { break }
-            guard let e = try world.waitForMessage(pollingEvery: .milliseconds(2), until: .now + .milliseconds(500)) else { continue }
-            let bytes = try world.receiveBytes(e)
+            guard let e = try world.waitForMessage(tag: SearchTag.toCoordinator, pollingEvery: .milliseconds(2),
+                                                   until: .now + .milliseconds(500)) else { continue }
+            let message = try decodeMessage(try world.receiveBytes(e), as: LeaderMessage.self, from: e.source)
             inFlight[e.source] = nil
             idle.append(e.source)
-            switch e.tag {
-            case Tag.result:
-                let result = try SearchJSON.decode(WorkResult.self, from: Data(bytes))
+            switch message {
+            case .result(let result):
                 trainedBy[result.row] = e.source
                 try session.record(result)
-            case Tag.interrupted:
+            case .interrupted:
                 stopping = true
-            case Tag.failed:
-                let row = Int(String(decoding: bytes.prefix(while: { $0 != 0x3A }), as: UTF8.self)) ?? -1
-                let message = String(decoding: bytes.drop(while: { $0 != 0x3A }).dropFirst(), as: UTF8.self)
-                log("rank \(e.source): row \(row) failed: \(message)")
-                if row >= 0 { try session.record(WorkResult(row: row, status: .failed, metrics: [:], history: [], detail: message)) }
-            default:
-                throw ClusterError("unexpected message tag \(e.tag) from rank \(e.source)")
+            case .failed(let row, let detail):
+                log("rank \(e.source): row \(row) failed: \(detail)")
+                try session.record(WorkResult(row: row, status: .failed, metrics: [:], history: [], detail: detail))
             }
         }
         let wall = (ContinuousClock.now - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
         log(String(format: "coordinator: %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)", cpu, wall, 100 * cpu / max(wall, 1e-9)))
         if stopping {
-            for l in leaders { try world.send([UInt8(TrainExit.interrupted.rawValue)], to: l, tag: Tag.stop) }
+            for l in leaders { try world.sendMessage(CoordinatorMessage.stop(exit: .interrupted, layout: nil), to: l, tag: SearchTag.toLeader) }
             return try session.stop(midTrial: true)
         }
         let best = try session.bestModels()
@@ -92,8 +95,7 @@ public enum MPISearch {
             attributes: session.attributes, trainedBy: trainedBy,
             best: best.map { .init(sizeIndex: $0.sizeIndex, row: $0.row, fitness: $0.fitness, trainCount: $0.trainInds.count) },
             validCount: d.validCount, T: d.T, N: d.N, F: session.setup.config.hps.facDim)
-        let message = [UInt8(TrainExit.ok.rawValue)] + Array(try SearchJSON.encode(layout))
-        for l in leaders { try world.send(message, to: l, tag: Tag.stop) }
+        for l in leaders { try world.sendMessage(CoordinatorMessage.stop(exit: .ok, layout: layout), to: l, tag: SearchTag.toLeader) }
         try ParallelResults.write(path: session.setup.dir + "/results.h5", world: world, layout: layout,
                                   worker: session.worker, plan: session.plan, best: best, trained: [:])
         log("wrote \(session.setup.dir)/results.h5 (parallel HDF5, all \(world.size) ranks) and \(session.setup.dir)/best/size*/params.h5")
@@ -107,44 +109,36 @@ public enum MPISearch {
         let source = isLeader ? 0 : leaderWorldRank
         var trained: [Int: ParallelResults.Trained] = [:]
         while true {
-            guard let e = try world.waitForMessage(from: source, pollingEvery: .milliseconds(2)) else { continue }
+            guard let e = try world.waitForMessage(from: source, tag: SearchTag.toLeader, pollingEvery: .milliseconds(2)) else { continue }
             let bytes = try world.receiveBytes(e)
             if isLeader { for m in members.dropFirst() { try world.send(bytes, to: m, tag: e.tag) } }
-            if e.tag == Tag.stop {
-                let code = TrainExit(rawValue: Int32(bytes.first ?? 0)) ?? .ok
-                if bytes.count > 1 {
-                    let layout = try SearchJSON.decode(ParallelResults.Layout.self, from: Data(bytes.dropFirst()))
+            let item: WorkItem
+            switch try decodeMessage(bytes, as: CoordinatorMessage.self, from: e.source) {
+            case .stop(let code, let layout):
+                if let layout {
                     try ParallelResults.write(path: dir + "/results.h5", world: world, layout: layout,
                                               worker: worker, plan: nil, best: [], trained: trained)
                 }
                 return code
+            case .work(let w):
+                item = w
             }
-            let item = try SearchJSON.decode(WorkItem.self, from: Data(bytes))
             do {
                 let result = try worker.run(item, comm: group, isLeader: isLeader, shouldStop: {
                     // Every rank of the group asks once per epoch, so they stop at the same epoch.
-                    var flag = [StopSignal.requested ? 1.0 : 0.0]
-                    try? group.allreduceSum(&flag)
-                    return flag[0] > 0
+                    try anyRank(group, StopSignal.requested)
                 })
                 if isLeader {
-                    try world.send(Array(try SearchJSON.encode(result)), to: 0, tag: Tag.result)
-                    var hps: [String: Double] = [:]
-                    for k in searched {
-                        switch item.hp[k] {
-                        case .int(let i)?: hps[k] = Double(i)
-                        case .double(let d)?: hps[k] = d
-                        default: hps[k] = .nan
-                        }
-                    }
-                    trained[item.row] = ParallelResults.Trained(hps: hps, result: result)
+                    try world.sendMessage(LeaderMessage.result(result), to: 0, tag: SearchTag.toCoordinator)
+                    trained[item.row] = ParallelResults.Trained(hps: SearchPlan.searchedValues(item.hp, searched: searched),
+                                                                result: result)
                 }
             } catch is SearchInterrupted {
-                if isLeader { try world.send([UInt8](), to: 0, tag: Tag.interrupted) }
+                if isLeader { try world.sendMessage(LeaderMessage.interrupted, to: 0, tag: SearchTag.toCoordinator) }
             } catch {
                 // A group of one can report and go on; a larger group may be mid-collective.
                 if group.size > 1 { MPIRuntime.abort(code: 1, message: "\(error)") }
-                try world.send(Array("\(item.row):\(error)".utf8), to: 0, tag: Tag.failed)
+                try world.sendMessage(LeaderMessage.failed(row: item.row, message: "\(error)"), to: 0, tag: SearchTag.toCoordinator)
             }
         }
     }

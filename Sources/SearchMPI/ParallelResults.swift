@@ -47,7 +47,7 @@ enum ParallelResults {
             try f.createRows("\(g)/train_inds", rows: b.trainCount, rowShape: [], type: .int64, fill: -1)
             try f.setAttribute("row", int64: Int64(b.row), on: g)
             try f.setAttribute("fitness", double: b.fitness, on: g)
-            try f.setAttribute("select_by", string: L.spec.selectBy, on: g)
+            try f.setAttribute("select_by", string: L.spec.selectBy.rawValue, on: g)
         }
         try ResultsFile.writeStatic(f, spec: L.spec, worker: worker, attributes: L.attributes, complete: true)
 
@@ -81,9 +81,7 @@ enum ParallelResults {
         }
         try f.close()
         if world.rank == 0 {
-            guard rename(tmp, path) == 0 else {
-                throw ClusterError("cannot rename \(tmp) to \(path): \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.commit(tmp, to: path)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Vocabulary
 
 /// The tiny synthetic-Lorenz model the end-to-end tests share: 80 trials of 12 neurons × 25 bins,
 /// a few hundred parameters, about 0.2 s per epoch in a debug build.
@@ -31,7 +32,7 @@ public enum TinyConfig {
 
     /// A random-search section over lr and dropout_rate, to append to `yaml()`.
     public static func randomSearch(seed: Int, sizes: String = "[1.0, 0.5]", trialsPerSize: Int = 2,
-                                    selectBy: String = "valid_nll") -> String {
+                                    selectBy: String = SelectBy.validNLL.rawValue) -> String {
         """
         search:
           method: random

@@ -1,4 +1,5 @@
 import LFADS
+import Vocabulary
 
 /// One row of history.csv: the epoch's losses, metrics and schedule.
 public struct EpochRecord: Sendable, Equatable {
@@ -12,24 +13,63 @@ public struct EpochRecord: Sendable, Equatable {
 
     public init() {}
 
-    public static let columns = [
-        "epoch", "train_total", "train_recon", "train_kl_ic", "train_kl_co", "train_l2",
-        "valid_total", "valid_recon", "valid_recon_smoothed",
-        "samp_valid_nll_train_trials", "samp_valid_nll_train_trials_smoothed",
-        "samp_valid_nll_valid_trials", "samp_valid_nll_valid_trials_smoothed",
-        "lr", "kl_weight", "l2_weight", "grad_norm", "trials_per_second", "seconds",
-    ]
-    public var values: [Double] {
-        [Double(epoch), trainTotal, trainRecon, trainKlIc, trainKlCo, trainL2, validTotal, validRecon,
-         validReconSmoothed, sampValidTrain, sampValidTrainSmoothed, sampValidValid, sampValidValidSmoothed,
-         lr, klWeight, l2Weight, gradNorm, trialsPerSecond, seconds]
+    public static let columns = HistoryColumn.allCases.map(\.rawValue)
+
+    public subscript(_ c: HistoryColumn) -> Double {
+        get {
+            switch c {
+            case .epoch: return Double(epoch)
+            case .trainTotal: return trainTotal
+            case .trainRecon: return trainRecon
+            case .trainKlIc: return trainKlIc
+            case .trainKlCo: return trainKlCo
+            case .trainL2: return trainL2
+            case .validTotal: return validTotal
+            case .validRecon: return validRecon
+            case .validReconSmoothed: return validReconSmoothed
+            case .sampValidTrain: return sampValidTrain
+            case .sampValidTrainSmoothed: return sampValidTrainSmoothed
+            case .sampValidValid: return sampValidValid
+            case .sampValidValidSmoothed: return sampValidValidSmoothed
+            case .lr: return lr
+            case .klWeight: return klWeight
+            case .l2Weight: return l2Weight
+            case .gradNorm: return gradNorm
+            case .trialsPerSecond: return trialsPerSecond
+            case .seconds: return seconds
+            }
+        }
+        set {
+            switch c {
+            case .epoch: epoch = Int(newValue)
+            case .trainTotal: trainTotal = newValue
+            case .trainRecon: trainRecon = newValue
+            case .trainKlIc: trainKlIc = newValue
+            case .trainKlCo: trainKlCo = newValue
+            case .trainL2: trainL2 = newValue
+            case .validTotal: validTotal = newValue
+            case .validRecon: validRecon = newValue
+            case .validReconSmoothed: validReconSmoothed = newValue
+            case .sampValidTrain: sampValidTrain = newValue
+            case .sampValidTrainSmoothed: sampValidTrainSmoothed = newValue
+            case .sampValidValid: sampValidValid = newValue
+            case .sampValidValidSmoothed: sampValidValidSmoothed = newValue
+            case .lr: lr = newValue
+            case .klWeight: klWeight = newValue
+            case .l2Weight: l2Weight = newValue
+            case .gradNorm: gradNorm = newValue
+            case .trialsPerSecond: trialsPerSecond = newValue
+            case .seconds: seconds = newValue
+            }
+        }
     }
+
+    /// The row in `HistoryColumn` order: history.csv, checkpoints and results rows.
+    public var values: [Double] { HistoryColumn.allCases.map { self[$0] } }
+
     public init(values v: [Double]) {
-        precondition(v.count == Self.columns.count)
-        epoch = Int(v[0]); trainTotal = v[1]; trainRecon = v[2]; trainKlIc = v[3]; trainKlCo = v[4]; trainL2 = v[5]
-        validTotal = v[6]; validRecon = v[7]; validReconSmoothed = v[8]; sampValidTrain = v[9]
-        sampValidTrainSmoothed = v[10]; sampValidValid = v[11]; sampValidValidSmoothed = v[12]
-        lr = v[13]; klWeight = v[14]; l2Weight = v[15]; gradNorm = v[16]; trialsPerSecond = v[17]; seconds = v[18]
+        precondition(v.count == HistoryColumn.allCases.count)
+        for (c, x) in zip(HistoryColumn.allCases, v) { self[c] = x }
     }
 }
 

@@ -11,7 +11,7 @@ enum BenchRanks {
     static func run(configs: [String], steps: Int, warmup: Int, threads: Int?, json: Bool) throws {
         // Each rank is bound to one core by mpirun, so more BLAS threads would only contend.
         BLASInfo.setThreads(threads ?? 1)
-        try ModelGroupLaunch.run(ranksPerModel: nil) { comm in
+        try endCommand(exitCode: ModelGroupLaunch.run(ranksPerModel: nil) { comm in
             guard let group = comm as? MPICommunicator, group.size > 1 else {
                 throw ClusterError("--ranks compares 1 rank with K: start it as `mpirun -np K spikesae bench --ranks ...` with K ≥ 2")
             }
@@ -30,7 +30,7 @@ enum BenchRanks {
                 if let report { print(json ? report.json : report.text); fflush(nil) }
             }
             return 0
-        }
+        })
     }
 
     static func project(configs: [String], ranks: String, steps: Int, warmup: Int, threads: Int?, json: Bool) throws {

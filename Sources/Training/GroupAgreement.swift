@@ -32,7 +32,7 @@ public func agree<T>(_ comm: Communicator, _ body: () throws -> T) throws -> T {
 }
 
 /// True on every rank when `flag` is true on any rank: one allreduce, so ranks stop together.
-func anyRank(_ comm: Communicator, _ flag: Bool) throws -> Bool {
+public func anyRank(_ comm: Communicator, _ flag: Bool) throws -> Bool {
     if comm.size == 1 { return flag }
     var v = [flag ? 1.0 : 0.0]
     try comm.allreduceSum(&v)

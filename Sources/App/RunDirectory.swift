@@ -1,0 +1,61 @@
+import Config
+import Foundation
+
+/// The output directory of `train` or `search`: which files a run owns there, what `--resume` needs
+/// to find, and the rule that an existing run is never overwritten without `--force`.
+struct RunDirectory {
+    enum Kind {
+        case train, search
+        /// Everything a run writes; `--force` removes exactly these.
+        var outputs: [String] {
+            switch self {
+            case .train: return ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json"]
+            case .search: return ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
+            }
+        }
+        /// What `--resume` reads besides config.yaml.
+        var state: String { self == .train ? "checkpoint.h5" : "search_state.json" }
+        var command: String { self == .train ? "train" : "search" }
+    }
+
+    let path: String, kind: Kind
+
+    init(_ path: String, _ kind: Kind) { self.path = path; self.kind = kind }
+
+    func file(_ name: String) -> String { path + "/" + name }
+
+    /// The run's config: the saved one for --resume, else the --config file with --data applied; then
+    /// the --set overrides. A fresh run refuses a non-empty directory unless --force is given; ranks
+    /// that read after the writer prepared the directory pass `checkEmpty: false`.
+    func resolveConfig(_ o: RunOptions, checkEmpty: Bool = true, log: (String) -> Void) throws -> RunConfig {
+        let fm = FileManager.default
+        var config: RunConfig
+        if o.resume {
+            guard fm.fileExists(atPath: file("config.yaml")), fm.fileExists(atPath: file(kind.state)) else {
+                throw RunError("cannot resume \(path): no config.yaml and \(kind.state) there "
+                               + "(was it started with `spikesae \(kind.command) --out \(path)`?)")
+            }
+            config = try RunConfig.load(path: file("config.yaml"))
+        } else {
+            guard let configPath = o.configPath else { throw RunError("give --config FILE (or --resume DIR)") }
+            config = try RunConfig.load(path: configPath)
+            if let d = o.dataPath { config.data = .file(d) }
+            if checkEmpty, !o.force, let items = try? fm.contentsOfDirectory(atPath: path), !items.isEmpty {
+                throw RunError("output directory \(path) already exists and is not empty; use --resume \(path) "
+                               + "to continue that \(kind.command == "train" ? "run" : "search") or --force to overwrite it")
+            }
+        }
+        for s in o.overrides {
+            try config.apply(override: s)
+            log("override: \(config.overrides.last!)")
+        }
+        return config
+    }
+
+    /// Creates the directory; a fresh run first removes the outputs of any run it replaces (--force).
+    func prepare(resume: Bool) throws {
+        let fm = FileManager.default
+        if !resume { for f in kind.outputs { try? fm.removeItem(atPath: file(f)) } }
+        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+}
