@@ -35,12 +35,14 @@ let package = Package(
         .target(name: "Bench", dependencies: ["LFADS", "Training", "Config", "ModelIO", "CBLAS"]),
         // MPI: model groups, their Communicator, messages; the only module that imports CMPI.
         .target(name: "Cluster", dependencies: ["CMPI", "Training"]),
-        // What the commands do: runs, outputs, checkpoints; the CLI only parses arguments.
-        .target(name: "App", dependencies: ["Vocabulary", "LFADS", "Store", "ModelIO", "Training", "Config", "Search"]),
+        // What train and eval do: run directories, checkpoints, outputs and metrics; the CLI only parses arguments.
+        .target(name: "App", dependencies: ["Vocabulary", "LFADS", "Store", "ModelIO", "Training", "Config"]),
+        // The search runner: the in-process search, the search worker, the session and results.h5.
+        .target(name: "SearchRunner", dependencies: ["Vocabulary", "App", "LFADS", "Store", "ModelIO", "Training", "Config", "Search"]),
         // `spikesae report`: reads results.h5 files, writes CSV tables, SVG plots and an HTML page.
         .target(name: "Report", dependencies: ["Vocabulary", "Store"]),
         // The search under mpirun: coordinator and model groups over the Cluster layer.
-        .target(name: "SearchMPI", dependencies: ["Vocabulary", "App", "Cluster", "Search", "Store", "Training", "LFADS"]),
+        .target(name: "SearchMPI", dependencies: ["SearchRunner", "App", "Cluster", "Search", "Store", "Training", "LFADS"]),
         // Real recordings in: NLB-style NWB files binned and windowed as nlb_tools does.
         .target(name: "NLB", dependencies: ["Store"]),
         // Fixtures shared by the test targets.
@@ -48,18 +50,18 @@ let package = Package(
         .executableTarget(
             name: "spikesae",
             dependencies: [
-                "LFADS", "Store", "ModelIO", "Training", "Config", "App", "Bench", "Cluster", "Report", "SearchMPI", "NLB",
+                "LFADS", "ModelIO", "Training", "App", "SearchRunner", "Bench", "Cluster", "Report", "SearchMPI", "NLB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(name: "LFADSTests", dependencies: ["LFADS", "Store", "ModelIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "LFADS"]),
         .testTarget(name: "ClusterTests", dependencies: ["TestSupport", "Cluster", "ModelIO", "Store"]),
-        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "ModelIO", "Store", "Config", "LFADS", "Training"]),
+        .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "SearchRunner", "ModelIO", "Store", "Config", "LFADS", "Training"]),
+        .testTarget(name: "SearchRunnerTests", dependencies: ["TestSupport", "SearchRunner", "App", "Store", "Search", "Config", "LFADS"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
-        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App"]),
-        .testTarget(name: "NLBTests", dependencies: ["TestSupport", "NLB", "Store", "ModelIO", "App", "Training"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App", "SearchRunner"]),
+        .testTarget(name: "NLBTests", dependencies: ["TestSupport", "NLB", "Store", "ModelIO", "App", "SearchRunner", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LFADS"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "LFADS"]),

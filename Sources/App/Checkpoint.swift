@@ -6,8 +6,8 @@ import Vocabulary
 
 /// DIR/checkpoint.h5: everything `--resume` needs (parameters, Adam moments, schedule, history,
 /// LVE copy). Written atomically after every epoch, so a kill leaves the previous one intact.
-enum Checkpoint {
-    static func write(_ s: TrainerState, hp: Hyperparameters, to path: String) throws {
+package enum Checkpoint {
+    package static func write(_ s: TrainerState, hp: Hyperparameters, to path: String) throws {
         try H5File.writeAtomically(to: path) { f in
             try f.write("params", shape: [s.params.count], floats: s.params)
             try f.write("adam_m", shape: [s.adam.m.count], floats: s.adam.m)
@@ -30,7 +30,7 @@ enum Checkpoint {
     }
 
     /// The hyperparameters the checkpointed model was trained with (a PBT member's explored ones).
-    static func hyperparameters(_ path: String) throws -> Hyperparameters {
+    package static func hyperparameters(_ path: String) throws -> Hyperparameters {
         let f = try H5File.open(path)
         defer { try? f.close() }
         return try hyperparameters(in: f, path: path)
@@ -41,7 +41,7 @@ enum Checkpoint {
         return try Hyperparameters(json: json)
     }
 
-    static func read(_ path: String, hp: Hyperparameters) throws -> TrainerState {
+    package static func read(_ path: String, hp: Hyperparameters) throws -> TrainerState {
         let f = try H5File.open(path)
         defer { try? f.close() }
         let params = try f.readFloat("params").values

@@ -5,14 +5,14 @@ import ModelIO
 
 extension Hyperparameters {
     /// Takes the data's shape and held-out layout: the model is built for that dataset.
-    mutating func adoptLayout(of d: SpikeDataset) {
+    package mutating func adoptLayout(of d: SpikeDataset) {
         dataDim = d.N; seqLen = d.T
         heldoutNeurons = d.heldoutNeurons; forwardBins = d.forwardBins
     }
 }
 
 /// Turns a config's data section into a validated dataset.
-enum DataSourceLoader {
+package enum DataSourceLoader {
     /// Fails on a missing data section or a bad synth spec, without touching any file.
     static func check(_ source: DataSource?) throws {
         switch source {
@@ -25,7 +25,7 @@ enum DataSourceLoader {
     /// Writes the synthetic data to `synthPath` (kept beside the run's outputs, so `spikesae eval`
     /// can read it later) unless a valid file is already there. One writer (the group leader) calls
     /// this before every rank calls `read`, which validates it like any data file.
-    static func prepare(_ source: DataSource?, synthPath: String) throws {
+    package static func prepare(_ source: DataSource?, synthPath: String) throws {
         guard case .synth(let system, let options) = source else { return try check(source) }
         let spec = try synthSpec(system: system, options: options)
         if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath)) == nil {
@@ -34,7 +34,7 @@ enum DataSourceLoader {
     }
 
     /// Reads and validates the data file, or the synthetic data `prepare` wrote.
-    static func read(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
+    package static func read(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
         try check(source)
         if case .file(let path) = source { return try SpikeDataset.load(path: path) }
         return try SpikeDataset.load(path: synthPath)
@@ -43,7 +43,7 @@ enum DataSourceLoader {
     /// The model's hyperparameters for `dataset`, validated: its shape, and its held-out neurons and
     /// forward bins from the config where set there (a value that conflicts with the file's root
     /// attribute is an error), else from the file. Returns the dataset with that layout applied.
-    static func modelHyperparameters(_ config: RunConfig, dataset: SpikeDataset) throws -> (Hyperparameters, SpikeDataset) {
+    package static func modelHyperparameters(_ config: RunConfig, dataset: SpikeDataset) throws -> (Hyperparameters, SpikeDataset) {
         var hp = config.hps
         let given = { (k: String, v: Int) in config.explicitHps.contains(k) ? v : nil }
         let d = try dataset.withHeldout(neurons: given("heldout_neurons", hp.heldoutNeurons),

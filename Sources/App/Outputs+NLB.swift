@@ -9,7 +9,7 @@ extension Outputs {
     /// `trainRates` are those of the train trials at `trainPositions` (a search size's subset;
     /// all train trials when nil): the decoder is fitted on them, as NLB fits it on a scaling
     /// dataset's own training trials.
-    static func nlbMetrics(trainRates: [Float], trainPositions: [Int]? = nil, validRates: [Float],
+    package static func nlbMetrics(trainRates: [Float], trainPositions: [Int]? = nil, validRates: [Float],
                            dataset d: SpikeDataset) -> [String: Double] {
         var m: [String: Double] = [:]
         let Tobs = d.T - d.forwardBins

@@ -11,8 +11,8 @@ public struct InferredSplits {
     public var estimator: RateEstimator
 }
 
-enum Outputs {
-    static let version = "0.1.0"
+package enum Outputs {
+    package static let version = "0.1.0"
 
     static func infer(hp: Hyperparameters, params: [Float], data: TrainingData, estimator: RateEstimator) -> InferredSplits {
         InferredSplits(train: inferPosterior(hp: hp, params: params, split: data.train, T: data.T, N: data.N, estimator: estimator),
@@ -66,7 +66,7 @@ enum Outputs {
 
     /// NLB's co-bps (held-out neurons over observed bins) and fp-bps (every neuron over the forward
     /// bins) of the valid split, for the parts of the data the encoder never saw.
-    static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset, validCounts: [Float]? = nil) -> [String: Double] {
+    package static func heldoutMetrics(validRates: [Float], dataset d: SpikeDataset, validCounts: [Float]? = nil) -> [String: Double] {
         let counts = validCounts ?? d.validCounts
         var m: [String: Double] = [:]
         if d.heldoutNeurons > 0 || d.forwardBins > 0 {

@@ -3,8 +3,8 @@ import Foundation
 
 /// The output directory of `train` or `search`: which files a run owns there, what `--resume` needs
 /// to find, and the rule that an existing run is never overwritten without `--force`.
-struct RunDirectory {
-    enum Kind {
+package struct RunDirectory {
+    package enum Kind {
         case train, search
         /// Everything a run writes; `--force` removes exactly these.
         var outputs: [String] {
@@ -20,14 +20,14 @@ struct RunDirectory {
 
     let path: String, kind: Kind
 
-    init(_ path: String, _ kind: Kind) { self.path = path; self.kind = kind }
+    package init(_ path: String, _ kind: Kind) { self.path = path; self.kind = kind }
 
     func file(_ name: String) -> String { path + "/" + name }
 
     /// The run's config: the saved one for --resume, else the --config file with --data applied; then
     /// the --set overrides. A fresh run refuses a non-empty directory unless --force is given; ranks
     /// that read after the writer prepared the directory pass `checkEmpty: false`.
-    func resolveConfig(_ o: RunOptions, checkEmpty: Bool = true, log: (String) -> Void) throws -> RunConfig {
+    package func resolveConfig(_ o: RunOptions, checkEmpty: Bool = true, log: (String) -> Void) throws -> RunConfig {
         let fm = FileManager.default
         var config: RunConfig
         if o.resume {
@@ -53,7 +53,7 @@ struct RunDirectory {
     }
 
     /// Creates the directory; a fresh run first removes the outputs of any run it replaces (--force).
-    func prepare(resume: Bool) throws {
+    package func prepare(resume: Bool) throws {
         let fm = FileManager.default
         if !resume { for f in kind.outputs { try? fm.removeItem(atPath: file(f)) } }
         try fm.createDirectory(atPath: path, withIntermediateDirectories: true)

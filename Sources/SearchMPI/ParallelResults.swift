@@ -1,4 +1,5 @@
 import App
+import SearchRunner
 import Cluster
 import Foundation
 import LFADS

@@ -5,12 +5,7 @@ import CHDF5
 extension H5File {
     /// Values of a string dataset (variable- or fixed-length), row-major.
     public func readStrings(_ dataset: String) throws -> [String] {
-        try withHDF5 {
-            let did = try openDataset(dataset)
-            defer { H5Dclose(did) }
-            let fileType = H5Dget_type(did)
-            guard fileType >= 0 else { throw readFailure(dataset) }
-            defer { H5Tclose(fileType) }
+        try withDataset(dataset) { did, fileType in
             guard H5Tget_class(fileType) == H5T_STRING else {
                 throw StoreError.unsupportedType(file: path, dataset: display(dataset),
                                                  type: elementKind(of: fileType).description, expected: "strings")
@@ -59,12 +54,7 @@ extension H5File {
             throw StoreError.unsupportedType(file: path, dataset: display(dataset), type: kind.description,
                                              expected: "booleans")
         }
-        return try withHDF5 {
-            let did = try openDataset(dataset)
-            defer { H5Dclose(did) }
-            let fileType = H5Dget_type(did)
-            guard fileType >= 0 else { throw readFailure(dataset) }
-            defer { H5Tclose(fileType) }
+        return try withDataset(dataset) { did, fileType in
             // An enum converts only to an enum, so read it as itself (one byte per value).
             let memoryType = H5Tget_native_type(fileType, H5T_DIR_DEFAULT)
             guard memoryType >= 0 else { throw readFailure(dataset) }

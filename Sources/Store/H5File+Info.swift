@@ -31,17 +31,24 @@ public struct DatasetInfo: Equatable, Sendable {
 extension H5File {
     /// Shape and element type of the dataset at `dataset`.
     public func info(_ dataset: String) throws -> DatasetInfo {
-        try withHDF5 {
-            let did = try openDataset(dataset)
-            defer { H5Dclose(did) }
-            let type = H5Dget_type(did)
-            guard type >= 0 else { throw readFailure(dataset) }
-            defer { H5Tclose(type) }
-            return DatasetInfo(shape: try shape(of: did, dataset), kind: elementKind(of: type))
+        try withDataset(dataset) { did, type in
+            DatasetInfo(shape: try shape(of: did, dataset), kind: elementKind(of: type))
         }
     }
 
     /// Opens a dataset, or explains why there is none. Call under the lock.
+    /// Opens the dataset and its stored element type for `body` (inside withHDF5) and closes both.
+    func withDataset<R>(_ name: String, _ body: (_ dataset: hid_t, _ fileType: hid_t) throws -> R) throws -> R {
+        try withHDF5 {
+            let did = try openDataset(name)
+            defer { H5Dclose(did) }
+            let type = H5Dget_type(did)
+            guard type >= 0 else { throw readFailure(name) }
+            defer { H5Tclose(type) }
+            return try body(did, type)
+        }
+    }
+
     func openDataset(_ name: String) throws -> hid_t {
         switch try kind(of: name) {
         case .missing:

@@ -32,12 +32,7 @@ extension H5File {
     private func readArray<T>(_ dataset: String, memoryType: hid_t, strict: Bool, acceptHalf: Bool = false) throws
         -> (shape: [Int], values: [T])
     {
-        try withHDF5 {
-            let did = try openDataset(dataset)
-            defer { H5Dclose(did) }
-            let type = H5Dget_type(did)
-            guard type >= 0 else { throw readFailure(dataset) }
-            defer { H5Tclose(type) }
+        try withDataset(dataset) { did, type in
             let kind = elementKind(of: type)
             guard kind.isNumeric || (acceptHalf && kind == .other("float16")) else {
                 throw StoreError.unsupportedType(file: path, dataset: display(dataset), type: kind.description,

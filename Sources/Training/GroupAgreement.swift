@@ -1,4 +1,3 @@
-import Training
 
 /// A failure every rank of the group knows about, so each can exit without waiting for the others.
 /// `underlying` is set on exactly one rank (the lowest that failed), which prints it; the other

@@ -1,4 +1,5 @@
 import App
+import SearchRunner
 import ArgumentParser
 import Cluster
 import SearchMPI

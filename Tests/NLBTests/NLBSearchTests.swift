@@ -4,6 +4,7 @@ import ModelIO
 import Store
 import TestSupport
 @testable import App
+@testable import SearchRunner
 @testable import NLB
 
 /// A search on a prepared NLB file records NLB's scores per row and can, when asked, select by

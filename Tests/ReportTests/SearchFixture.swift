@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import App
+@testable import SearchRunner
 import TestSupport
 
 /// Small real searches, run once in-process per test process (a static let initialises once even
