@@ -26,7 +26,7 @@ public struct StoredBest: Sendable, Equatable {
     public var row: Int, fitness: Double, selectBy: String
 }
 
-/// One results.h5 (docs/search.md §6, written by App/ResultsFile.swift), read whole into memory: a
+/// One results.h5 (docs/search.md §6, written by SearchRunner/ResultsFile.swift), read whole into memory: a
 /// report needs every row several times over, and the files are small (no rates are read).
 public struct SearchResults: Sendable {
     public static let format = "spikesae-search-results"
