@@ -60,9 +60,14 @@ public enum SearchRun {
             let t = inferPosterior(hp: hp, params: params, split: td.train, T: d.T, N: d.N, estimator: est)
             out.append(ResultsFile.Best(sizeIndex: si, row: row.row, fitness: plan.fitness(row), validRates: v.rates,
                                         validFactors: v.factors, trainRates: t.rates, trainInds: td.train.inds, validInds: d.validInds))
-            log(String(format: "size %d: selected row %d (%@ %.5f), valid R² %.4f / %.4f", plan.spec.sizes[si], row.row,
-                       plan.spec.selectBy.rawValue, plan.fitness(row), row.metrics[.validR2PerNeuron] ?? .nan,
-                       row.metrics[.validR2Pooled] ?? .nan))
+            // The rule's own metric (fitness is negated for higher-is-better rules); R² only with truth.
+            let rule = plan.spec.selectBy
+            var line = String(format: "size %d: selected row %d (%@ %.5f)", plan.spec.sizes[si], row.row,
+                              rule.rawValue, row.metrics[rule.reported] ?? .nan)
+            if let r2 = row.metrics[.validR2PerNeuron], r2.isFinite {
+                line += String(format: ", valid R² %.4f / %.4f", r2, row.metrics[.validR2Pooled] ?? .nan)
+            }
+            log(line)
         }
         return out
     }

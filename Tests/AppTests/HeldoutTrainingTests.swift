@@ -95,7 +95,8 @@ struct HeldoutTrainingTests {
         try config.write(toFile: cfg, atomically: true, encoding: .utf8)
         var o = RunOptions(outDir: dir + "/run")
         o.configPath = cfg
-        #expect(try SearchRun.run(o, log: { _ in }) == .ok)
+        var lines: [String] = []
+        #expect(try SearchRun.run(o, log: { lines.append($0) }) == .ok)
         let f = try H5File.open(dir + "/run/results.h5")
         let names = try JSONDecoder().decode([String].self, from: Data(try #require(try f.stringAttribute("metric_names_json")).utf8))
         let metrics = try f.readDouble("trials/metrics")
@@ -112,6 +113,15 @@ struct HeldoutTrainingTests {
             #expect(fitness[k] == -subset[k])
             // Size 0 validates on every valid trial; size 1 on about half of them.
             if sizeIndex[k] == 0 { #expect(subset[k] == full[k]) } else { #expect(subset[k] != full[k]) }
+        }
+        // The closing lines name each selected row with its co-bps as reported (not the negated
+        // fitness), and no R² where the data have no truth for it.
+        let selected = lines.filter { $0.hasPrefix("size ") && $0.contains("selected row") }
+        #expect(selected.count == 2)
+        for line in selected {
+            let words = line.split(separator: " ")
+            let row = try #require(words.count > 4 ? Int(words[4]) : nil, "\(line)")
+            #expect(line.contains(String(format: "(valid_cobps %.5f)", full[row])), "\(line)")
         }
     }
 
