@@ -30,14 +30,10 @@ struct PrepareNWBCmd: ParsableCommand {
     @Option(help: "Behaviour lag in ms (its window is the spike window shifted later by this).") var lagMs: Int?
     @Option(help: "Gaussian kernel sd in ms of the target PSTHs.") var psthKernelSdMs: Double?
     @Option(help: "Name of the behaviour TimeSeries.") var behaviorField: String?
-    @Option(help: "Output HDF5 training file.") var out: String
-    @Flag(help: "Overwrite --out if it exists.") var force = false
+    @OptionGroup var output: PrepareOutput
 
     func run() throws {
-        try reportingErrors {
-            if FileManager.default.fileExists(atPath: out) && !force {
-                throw PrepareError("\(out) already exists; use --force to overwrite it")
-            }
+        try output.write { out, command in
             var p = try NLBPreset.named(preset)
             if let binMs { try p.setBinMs(binMs) }
             if let alignField { p.alignField = alignField }
@@ -47,11 +43,9 @@ struct PrepareNWBCmd: ParsableCommand {
             if let lagMs { p.lagMs = lagMs }
             if let psthKernelSdMs { p.psthKernelSdMs = psthKernelSdMs }
             if let behaviorField { p.behaviorField = behaviorField }
-            let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
             let s = try PrepareNWB.run(nwb: file, preset: p, out: out, command: command)
             for note in s.notes { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
-            print("\(s.trainTrials) train / \(s.validTrials) valid trials, \(s.heldin) held-in + \(s.heldout) held-out neurons, \(s.observedBins) + \(s.forwardBins) forward bins of \(p.binMs) ms, \(s.conditions) conditions")
-            print("wrote \(out)")
+            return "\(s.trainTrials) train / \(s.validTrials) valid trials, \(s.heldin) held-in + \(s.heldout) held-out neurons, \(s.observedBins) + \(s.forwardBins) forward bins of \(p.binMs) ms, \(s.conditions) conditions"
         }
     }
 }
@@ -74,17 +68,13 @@ struct PrepareNLBToolsCmd: ParsableCommand {
     @Option(help: "eval_spikes_heldin (+ eval_spikes_heldout on the val split).") var evalInput: String
     @Option(help: "make_eval_target_tensors' group: eval forward spikes, eval_behavior, psth and condition lists.") var evalTarget: String?
     @Option(help: "Bin width in ms, recorded as bin_ms.") var binMs: Double?
-    @Option(help: "Output HDF5 training file.") var out: String
-    @Flag(help: "Overwrite --out if it exists.") var force = false
+    @OptionGroup var output: PrepareOutput
 
     func run() throws {
-        try reportingErrors {
-            if FileManager.default.fileExists(atPath: out) && !force { throw PrepareError("\(out) already exists; use --force to overwrite it") }
-            let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            print(try PrepareTensors.fromNLBTools(trainInput: .init(trainInput), evalInput: .init(evalInput),
-                                                  evalTarget: evalTarget.map { .init($0) }, binMs: try binWidth(binMs),
-                                                  out: out, command: command))
-            print("wrote \(out)")
+        try output.write { out, command in
+            try PrepareTensors.fromNLBTools(trainInput: .init(trainInput), evalInput: .init(evalInput),
+                                            evalTarget: evalTarget.map { .init($0) }, binMs: try binWidth(binMs),
+                                            out: out, command: command)
         }
     }
 }
@@ -96,14 +86,29 @@ struct PrepareLFADSTorchCmd: ParsableCommand {
 
     @Argument(help: "The lfads-torch HDF5 file (or FILE.h5:/group).") var file: String
     @Option(help: "Bin width in ms, recorded as bin_ms.") var binMs: Double?
+    @OptionGroup var output: PrepareOutput
+
+    func run() throws {
+        try output.write { out, command in
+            try PrepareTensors.fromLFADSTorch(.init(file), binMs: try binWidth(binMs), out: out, command: command)
+        }
+    }
+}
+
+/// The output of every `prepare` layout: a new file that an existing one is never silently replaced by.
+struct PrepareOutput: ParsableArguments {
     @Option(help: "Output HDF5 training file.") var out: String
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
-    func run() throws {
+    /// Runs `body` (given --out and the command line to record) and prints its summary, one clear
+    /// error line on failure.
+    func write(_ body: (_ out: String, _ command: String) throws -> String) throws {
         try reportingErrors {
-            if FileManager.default.fileExists(atPath: out) && !force { throw PrepareError("\(out) already exists; use --force to overwrite it") }
+            if FileManager.default.fileExists(atPath: out) && !force {
+                throw PrepareError("\(out) already exists; use --force to overwrite it")
+            }
             let command = (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            print(try PrepareTensors.fromLFADSTorch(.init(file), binMs: try binWidth(binMs), out: out, command: command))
+            print(try body(out, command))
             print("wrote \(out)")
         }
     }
