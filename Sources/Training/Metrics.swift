@@ -23,21 +23,29 @@ public enum Metrics {
     /// Per-neuron coefficient of determination averaged over neurons, over samples [K·T, N];
     /// neurons whose truth has zero variance are excluded and counted.
     public static func r2PerNeuron(truth: [Double], pred: [Float], neurons N: Int) -> (r2: Double, excluded: Int) {
-        let rows = truth.count / N
         var total = 0.0, used = 0, excluded = 0
-        for n in 0..<N {
-            var mean = 0.0
-            for r in 0..<rows { mean += truth[r * N + n] }
-            mean /= Double(rows)
-            var ssRes = 0.0, ssTot = 0.0
-            for r in 0..<rows {
-                let y = truth[r * N + n], p = Double(pred[r * N + n])
-                ssRes += (y - p) * (y - p); ssTot += (y - mean) * (y - mean)
-            }
+        for (ssRes, ssTot) in sumsOfSquares(truth: truth, pred: pred, columns: N) {
             if ssTot == 0 { excluded += 1; continue }
             total += 1 - ssRes / ssTot; used += 1
         }
         return (used > 0 ? total / Double(used) : .nan, excluded)
+    }
+
+    /// Per column of [rows, columns] arrays: the residual sum of squares and the total one about
+    /// the truth's column mean. The R² definitions differ only in what a zero total scores.
+    static func sumsOfSquares<P: BinaryFloatingPoint>(truth: [Double], pred: [P], columns B: Int) -> [(res: Double, tot: Double)] {
+        let rows = truth.count / B
+        return (0..<B).map { j in
+            var mean = 0.0
+            for r in 0..<rows { mean += truth[r * B + j] }
+            mean /= Double(rows)
+            var res = 0.0, tot = 0.0
+            for r in 0..<rows {
+                let y = truth[r * B + j], d = y - Double(pred[r * B + j])
+                res += d * d; tot += (y - mean) * (y - mean)
+            }
+            return (res, tot)
+        }
     }
 
     /// Squared Pearson correlation of the flattened truth and prediction.

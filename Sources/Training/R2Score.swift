@@ -5,21 +5,11 @@ extension Metrics {
     /// per output 1 − SS_res/SS_tot, where an output with SS_tot = 0 scores 1 if predicted exactly,
     /// else 0 (its `force_finite`). nlb_tools scores vel R² and psth R² with it.
     public static func r2Score(truth: [Double], pred: [Double], outputs B: Int) -> Double {
-        let rows = truth.count / B
-        guard rows > 0 else { return .nan }
-        var total = 0.0
-        for j in 0..<B {
-            var mean = 0.0
-            for r in 0..<rows { mean += truth[r * B + j] }
-            mean /= Double(rows)
-            var res = 0.0, tot = 0.0
-            for r in 0..<rows {
-                let y = truth[r * B + j], d = y - pred[r * B + j]
-                res += d * d; tot += (y - mean) * (y - mean)
-            }
-            total += tot > 0 ? 1 - res / tot : (res == 0 ? 1 : 0)
+        guard truth.count / B > 0 else { return .nan }
+        let scores = sumsOfSquares(truth: truth, pred: pred, columns: B).map { res, tot in
+            tot > 0 ? 1 - res / tot : (res == 0 ? 1 : 0)
         }
-        return total / Double(B)
+        return scores.reduce(0, +) / Double(B)
     }
 
     /// NLB's psth R² (nlb_tools `eval_psth`): per condition with evaluated trials, the mean of their
