@@ -1,9 +1,10 @@
 import Foundation
+import LFADS
 import Vocabulary
 
 /// DIR/metrics.json of `train`, and the metrics of `eval`: how the run ended (train only), then every
 /// metric by its `Metric` name. Written as one JSON object with sorted keys; a non-finite number is null.
-struct RunMetrics: Encodable {
+struct RunMetrics {
     struct Ending {
         var status: String, stopReason: String, stopDetail: String, selected: String
         var epochs: Int, bestEpoch: Int
@@ -17,26 +18,20 @@ struct RunMetrics: Encodable {
         set { values[m] = newValue }
     }
 
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        if let e = ending {
-            try c.encode(e.status, forKey: Key(RunField.status.rawValue))
-            try c.encode(e.stopReason, forKey: Key(RunField.stopReason.rawValue))
-            try c.encode(e.stopDetail, forKey: Key(RunField.stopDetail.rawValue))
-            try c.encode(e.selected, forKey: Key(RunField.selected.rawValue))
-            try c.encode(e.epochs, forKey: Key(Metric.epochs.rawValue))
-            try c.encode(e.bestEpoch, forKey: Key(Metric.bestEpoch.rawValue))
-        }
-        for (k, v) in values {
-            if v.isFinite { try c.encode(v, forKey: Key(k)) } else { try c.encodeNil(forKey: Key(k)) }
-        }
-    }
-
+    /// One `"key": value` line per entry, keys sorted (the layout scripts grep); non-finite is null.
     var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        // Strings, integers and finite numbers or null: always encodable.
-        return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
+        var entries: [String: String] = [:]
+        if let e = ending {
+            entries[RunField.status.rawValue] = jsonText(e.status)
+            entries[RunField.stopReason.rawValue] = jsonText(e.stopReason)
+            entries[RunField.stopDetail.rawValue] = jsonText(e.stopDetail)
+            entries[RunField.selected.rawValue] = jsonText(e.selected)
+            entries[Metric.epochs.rawValue] = jsonText(e.epochs)
+            entries[Metric.bestEpoch.rawValue] = jsonText(e.bestEpoch)
+        }
+        for (k, v) in values { entries[k] = v.isFinite ? jsonText(v) : "null" }
+        let lines = entries.sorted { $0.key < $1.key }.map { "  \(jsonText($0.key)): \($0.value)" }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }
 
     /// The closing lines `train` prints.
@@ -52,13 +47,5 @@ struct RunMetrics: Encodable {
                 + "valid \(f(.validR2PerNeuron)) / \(f(.validR2Pooled))"
         }
         return s
-    }
-
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ s: String) { stringValue = s }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
     }
 }

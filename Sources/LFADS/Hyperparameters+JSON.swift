@@ -3,12 +3,17 @@ import Foundation
 extension Hyperparameters {
     /// A JSON object with every key of docs/model.md §1, sorted: the `hps` attribute of parameter files.
     public func jsonString() -> String {
-        let values = Dictionary(uniqueKeysWithValues: Self.accessors.map { ($0.0, JSONScalar($0.1.get(self))) })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // A non-finite value (refused later by validation) is written as a string, never a crash.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try! encoder.encode(values), as: UTF8.self)
+        let parts = Self.accessors.sorted { $0.0 < $1.0 }.map { key, acc -> String in
+            let value: String
+            switch acc.get(self) {
+            case .int(let i): value = jsonText(i)
+            // A non-finite value (refused later by validation) is written as a string, never a crash.
+            case .double(let d): value = d.isFinite ? jsonText(d) : jsonText("\(d)")
+            case .string(let s): value = jsonText(s)
+            }
+            return jsonText(key) + ": " + value
+        }
+        return "{" + parts.joined(separator: ", ") + "}"
     }
 
     /// Reads an `hps` JSON object: missing keys keep their defaults, unknown keys are rejected by name.
@@ -28,25 +33,8 @@ extension Hyperparameters {
 }
 
 /// One JSON value of an `hps` object.
-enum JSONScalar: Codable {
+enum JSONScalar: Decodable {
     case int(Int), double(Double), string(String)
-
-    init(_ v: HPValue) {
-        switch v {
-        case .int(let i): self = .int(i)
-        case .double(let d): self = .double(d)
-        case .string(let s): self = .string(s)
-        }
-    }
-
-    func encode(to encoder: Encoder) throws {
-        var c = encoder.singleValueContainer()
-        switch self {
-        case .int(let i): try c.encode(i)
-        case .double(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        }
-    }
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()

@@ -54,6 +54,11 @@ struct TrainingEndToEndTests {
         // A constant per-neuron rate scores R² ≤ 0 per neuron.
         #expect(r2 > 0.25, "valid R² per neuron \(r2)")
         #expect((m["status"] as? String) == "completed")
+        // One `"key": value` line per entry: the Slurm templates and test script read it with grep.
+        let lines = try String(contentsOfFile: dir + "/run/metrics.json", encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "{" && lines.last == "}" && lines.count == m.count + 2)
+        #expect(lines.dropFirst().dropLast().allSatisfy { $0.wholeMatch(of: #/\ \ "[a-z0-9_]+": [^ ].*/#) != nil }, "\(lines)")
+        #expect(lines.contains("  \"status\": \"completed\","))
         for f in ["params.h5", "rates.h5", "history.csv", "config.yaml", "checkpoint.h5", "data.h5"] {
             #expect(FileManager.default.fileExists(atPath: dir + "/run/" + f), "\(f) missing")
         }
