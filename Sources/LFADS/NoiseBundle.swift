@@ -1,0 +1,42 @@
+/// Every random tensor one forward pass uses (docs/model.md §12), so the pass itself draws nothing.
+/// Time-major [T, B, ·] for per-step tensors, [B, ·] for per-trial ones. Masks already hold their
+/// inverted-dropout scaling; "off" means ones (masks) or zeros (noise).
+public final class NoiseBundle<T: Scalar> {
+    public let dims: Dims
+    public let dIn: Buffer<T>     // [T,B,N]
+    public let dIc: Buffer<T>     // [B,2Eic]
+    public let dCi: Buffer<T>     // [T,B,2Eci]
+    public let dPhi: Buffer<T>    // [T,B,F]  on φ_{t−1} entering the controller at t
+    public let dG0: Buffer<T>     // [B,Hg]
+    public let dG: Buffer<T>      // [T,B,Hg]
+    public let cdKeep: Buffer<T>  // [T,B,N]  s_cd = keep/(1−cd_rate)
+    public let cdGrad: Buffer<T>  // [T,B,N]  G ∈ {0,1}
+    public let svMask: Buffer<T>  // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
+    public let epsIc: Buffer<T>   // [B,D]
+    public let epsCo: Buffer<T>   // [T,B,U]
+    public let epsKl: Buffer<T>   // [T,B,U]  ε′ of the KL_co estimate
+    /// Whether svMask holds elements out in this pass (training, samp-valid). Only then is the
+    /// encoder input scaled by 1/(1 − sv_rate) and the loss normalised by k_sv; posterior sampling
+    /// and the posterior mean see raw x, whatever sv_rate the model was trained with.
+    public var svApplied = false
+
+    /// k_sv of this pass: 1 − sv_rate where the SV mask applies, 1 elsewhere.
+    public func svKeep(_ hp: Hyperparameters) -> Double { svApplied ? 1 - hp.svRate : 1 }
+
+    public init(_ d: Dims) {
+        dims = d
+        let TB = d.T * d.B
+        dIn = Buffer(TB * d.N); dIc = Buffer(d.B * 2 * d.Eic); dCi = Buffer(TB * 2 * d.Eci)
+        dPhi = Buffer(TB * d.F); dG0 = Buffer(d.B * d.Hg); dG = Buffer(TB * d.Hg)
+        cdKeep = Buffer(TB * d.N); cdGrad = Buffer(TB * d.N); svMask = Buffer(TB * d.N)
+        epsIc = Buffer(d.B * d.D); epsCo = Buffer(TB * d.U); epsKl = Buffer(TB * d.U)
+        setAllOff()
+    }
+
+    /// No dropout, no CD, everything held in, zero noise: the posterior-mean pass.
+    public func setAllOff() {
+        for m in [dIn, dIc, dCi, dPhi, dG0, dG, cdKeep, cdGrad, svMask] { m.fill(1) }
+        for e in [epsIc, epsCo, epsKl] { e.zero() }
+        svApplied = false
+    }
+}
