@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/paper-small}
 NP=${NP:-3}                      # world rank 0 coordinates, the others train one model each
 bash scripts/install-deps.sh >/dev/null
-swift build -c release --product spikesae
+bash scripts/build.sh
 BIN=.build/release/spikesae
 export OPENBLAS_NUM_THREADS=1 SWIFT_BACKTRACE=enable=no
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-swift build -c release --product spikesae
+bash scripts/build.sh
 BIN=.build/release/spikesae
 export OPENBLAS_NUM_THREADS=1 SWIFT_BACKTRACE=enable=no
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
