@@ -2,7 +2,7 @@ import Foundation
 import ModelIO
 import Store
 
-/// An NLB submission (docs/real-data.md §3): one group named after the dataset holding the rates
+/// An NLB submission (docs/real-data.md §5): one group named after the dataset holding the rates
 /// nlb_tools' `evaluate` and EvalAI score, in spikes per bin, float32, [trials, bins, neurons].
 public enum NLBSubmission {
     public static let datasets = ["mc_maze", "mc_rtt", "area2_bump", "dmfc_rsg", "mc_maze_large", "mc_maze_medium", "mc_maze_small"]

@@ -1,6 +1,6 @@
 import Foundation
 
-/// NLB's target PSTHs (docs/real-data.md §5): each unit's 1 ms counts smoothed over the whole
+/// NLB's target PSTHs (docs/real-data.md §2, PSTHs): each unit's 1 ms counts smoothed over the whole
 /// session by a Gaussian (within each observed stretch, zero beyond it), then summed into bins;
 /// per condition, the mean over its train and valid trials of the observed window.
 struct SmoothedPSTH {
