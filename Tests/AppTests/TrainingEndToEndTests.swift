@@ -10,12 +10,7 @@ import TestSupport
 struct TrainingEndToEndTests {
     static let tinyConfig = TinyConfig.yaml()
 
-    static func tempDir(_ name: String) -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-app-\(getpid())-\(name)").path
-        try? FileManager.default.removeItem(atPath: d)
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func tempDir(_ name: String) -> String { TinyConfig.tempDir("app", name) }
 
     static func train(_ dir: String, config: String = tinyConfig, overrides: [String] = [], resume: Bool = false,
                       force: Bool = false, stopAfter: Int? = nil) throws -> TrainExit {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The built `spikesae` started under mpirun, as docs/hpc.md §4 prescribes: never MPI_Init in the test
 /// process; a clean MPI environment; output to a temp file; a deadline, then SIGTERM, then SIGKILL.
@@ -101,10 +102,5 @@ struct MPIJob {
 
     struct JobError: Error, CustomStringConvertible { let description: String }
 
-    static func tempDir(_ name: String) -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-cluster-\(getpid())-\(name)").path
-        try? FileManager.default.removeItem(atPath: d)
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func tempDir(_ name: String) -> String { TinyConfig.tempDir("cluster", name) }
 }

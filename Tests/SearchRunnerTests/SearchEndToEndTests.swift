@@ -24,12 +24,7 @@ struct SearchEndToEndTests {
             lr: {dist: choice, values: [1.0e6, 0.01]}
         """
 
-    static func tempDir(_ name: String) -> String {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("spikesae-search-\(getpid())-\(name)").path
-        try? FileManager.default.removeItem(atPath: d)
-        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
-    }
+    static func tempDir(_ name: String) -> String { TinyConfig.tempDir("search", name) }
 
     final class Log { var lines: [String] = [] }
 
