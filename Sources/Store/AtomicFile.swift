@@ -7,7 +7,7 @@ public enum AtomicFile {
     /// Lets `body` create the file at the temporary path it is given, then syncs and renames it over
     /// `path`. On any error the temporary file is removed.
     public static func replace(_ path: String, _ body: (_ temporary: String) throws -> Void) throws {
-        let temporary = temporaryPath(for: path)
+        let temporary = "\(path).tmp-\(getpid())"
         do {
             try body(temporary)
             try commit(temporary, to: path)
@@ -37,9 +37,6 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
     }
-
-    /// The temporary name `replace` uses for `path` in this process.
-    public static func temporaryPath(for path: String) -> String { "\(path).tmp-\(getpid())" }
 
     /// fsync(temporary), then rename it over `path`.
     public static func commit(_ temporary: String, to path: String) throws {

@@ -17,7 +17,14 @@ public enum SelectBy: String, CaseIterable, Codable, Sendable {
     }
 
     /// The metric reported for the chosen row, under the rule's own name.
-    public var reported: Metric { Metric(rawValue: rawValue)! }
+    public var reported: Metric {
+        switch self {
+        case .validNLL: return .validNLL
+        case .sampValidNLL: return .sampValidNLL
+        case .validCobps: return .validCobps
+        case .validVelR2: return .validVelR2
+        }
+    }
 
     public var higherIsBetter: Bool { self == .validCobps || self == .validVelR2 }
 
