@@ -1,5 +1,13 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// libxsmm (Debian: libxsmm-dev) JIT-compiles kernels for the model's small per-step GEMMs; a build
+// without it runs every product on OpenBLAS (docs/performance.md, "Small GEMMs").
+// SPIKESAE_NO_LIBXSMM=1 builds without it even where it is installed.
+let hasLibxsmm = ProcessInfo.processInfo.environment["SPIKESAE_NO_LIBXSMM"] != "1"
+    && FileManager.default.fileExists(atPath: "/usr/include/libxsmm.h")
+    && FileManager.default.fileExists(atPath: "/usr/lib/libxsmm.a")
 
 let package = Package(
     name: "SpikeSAE",
@@ -19,8 +27,13 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
         // The names every module shares: metrics, selection rules, search methods, history columns.
         .target(name: "Vocabulary"),
+        // libxsmm's JIT kernels for small GEMMs, when this machine has libxsmm; empty otherwise.
+        .target(
+            name: "CSmallGEMM",
+            cSettings: hasLibxsmm ? [.define("SPIKESAE_HAVE_LIBXSMM")] : [],
+            linkerSettings: hasLibxsmm ? [.linkedLibrary("xsmm"), .linkedLibrary("dl"), .linkedLibrary("rt")] : []),
         // Numerics, model, loss and its gradients; no MPI or HDF5 here.
-        .target(name: "LFADS", dependencies: ["CBLAS"]),
+        .target(name: "LFADS", dependencies: ["CBLAS", "CSmallGEMM"]),
         // Named arrays and attributes in HDF5 files.
         .target(name: "Store", dependencies: ["CHDF5"]),
         // Adam, schedules, the epoch loop, posterior sampling and metrics; no I/O.

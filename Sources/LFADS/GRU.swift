@@ -53,6 +53,7 @@ final class GRURun<T: Scalar> {
     let rho: Buffer<T>      // [T, B, I+H]: [x_t | r ⊙ h_prev]
     let gh: Buffer<T>       // [B, 3H] recurrent products of one step
     let dRho: Buffer<T>     // [B, I+H]
+    let wT: Buffer<T>       // [3H, I+H]: the fused [W_x; W_h] rows transposed, for backward
     /// [T+1, B, I+H]: slot prevSlot(t) holds [x_t | h_prev].
     let xh: Buffer<T>
     let statesStore: Buffer<T>?
@@ -69,6 +70,7 @@ final class GRURun<T: Scalar> {
         rho = Buffer(T * B * (I + H))
         gh = Buffer(B * 3 * H)
         dRho = Buffer(B * (I + H))
+        wT = Buffer(3 * H * (I + H))
         xh = Buffer((T + 1) * B * (I + H))
         let separate = contiguousStates && I > 0
         statesStore = separate ? Buffer((T + 1) * B * H) : nil
@@ -141,10 +143,17 @@ final class GRURun<T: Scalar> {
         }
     }
 
+    /// Copies the fused rows w (as in stepForward) transposed into wT. Backward's products with wᵀ
+    /// then run as plain NN GEMMs, the only kind the small-GEMM kernels take (docs/performance.md).
+    /// Call once per backward pass, before its first stepBackward.
+    func prepareBackward(wh w: UnsafePointer<T>) {
+        transpose(w, rows: I + H, cols: 3 * H, into: wT.p)
+    }
+
     /// Backward of step t. dh holds rows [dx_t | ∂L/∂h_t] of width I+H: on entry the h part is
     /// ∂L/∂h_t, on exit ∂L/∂h_{t−1} (the previous state), and with `inputGrad` the x part is ∂L/∂x_t.
-    /// w as in stepForward. Replaces the gates of step t by dA[t].
-    func stepBackward(_ t: Int, dh: UnsafeMutablePointer<T>, wh w: UnsafePointer<T>, clip: T,
+    /// Reads the weights prepareBackward copied. Replaces the gates of step t by dA[t].
+    func stepBackward(_ t: Int, dh: UnsafeMutablePointer<T>, clip: T,
                       mutation: BackwardMutation, inputGrad: Bool = false) {
         let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, sld = stateLd
         let h = state(prevSlot(t))
@@ -177,7 +186,7 @@ final class GRURun<T: Scalar> {
         // dρ (and, with inputGrad, the candidate's share of dx_t).
         let k0 = inputGrad ? 0 : I
         let dRho = self.dRho.p
-        gemm(B, ld - k0, H, g + 2 * H, H3, w + k0 * H3 + 2 * H, H3, transB: true, dRho + k0, ld)
+        gemm(B, ld - k0, H, g + 2 * H, H3, wT.p + 2 * H * ld + k0, ld, dRho + k0, ld)
         for bi in 0..<B {
             let gr = g + bi * H3, hr = h + bi * sld
             let dhr = dh + bi * ld + I, drr = dRho + bi * ld + I
@@ -189,7 +198,7 @@ final class GRURun<T: Scalar> {
             if inputGrad && I > 0 { (dh + bi * ld).update(from: dRho + bi * ld, count: I) }
             if mutation == .swappedGateBlocks { for j in 0..<H { let x = gr[j]; gr[j] = gr[H + j]; gr[H + j] = x } }
         }
-        gemm(B, ld - k0, 2 * H, g, H3, w + k0 * H3, H3, transB: true, dh + k0, ld, beta: 1)
+        gemm(B, ld - k0, 2 * H, g, H3, wT.p + k0, ld, dh + k0, ld, beta: 1)
     }
 
     /// d[W_x fused rows; W_h] (dw, as w in stepForward) and db from all steps' dA, one GEMM per

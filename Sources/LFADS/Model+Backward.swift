@@ -28,16 +28,19 @@ extension LFADSModel {
 
         // Generator rows [du_t | ∂L/∂g], controller rows [dφ_{t−1} | ∂L/∂s].
         let ldg = U + Hg, lds = F + Hc, U2 = 2 * U
+        transpose(facW.p, rows: Hg, cols: F, into: facWT.p)
+        if d.hasController { transpose(coW.p, rows: Hc, cols: U2, into: coWT.p) }
+        gen.prepareBackward(wh: P + genP.fusedRows(U))
+        if let con, let conP { con.prepareBackward(wh: P + conP.fusedRows(F)) }
         for t in stride(from: d.T - 1, through: 0, by: -1) {
-            gemm(B, Hg, F, dPhi.p + t * B * F, F, facW.p, F, transB: true, dTmp.p, Hg)
+            gemm(B, Hg, F, dPhi.p + t * B * F, F, facWT.p, Hg, dTmp.p, Hg)
             let mask = noise.dG.p + t * B * Hg
             for b in 0..<B {
                 let o = dg.p + b * ldg + U, s = dTmp.p + b * Hg, m = mask + b * Hg
                 for j in 0..<Hg { o[j] += s[j] * m[j] }
             }
-            gen.stepBackward(t, dh: dg.p, wh: P + genP.fusedRows(U), clip: clip, mutation: mutation,
-                             inputGrad: d.hasController)
-            guard let con, let conP else { continue }
+            gen.stepBackward(t, dh: dg.p, clip: clip, mutation: mutation, inputGrad: d.hasController)
+            guard let con else { continue }
             let dco = dCo.p + t * B * U2, lv = coLogvar.p + t * B * U, eps = noise.epsCo.p + t * B * U
             let kdm = klCoDMean.p + t * B * U, kdl = klCoDLogvar.p + t * B * U
             for b in 0..<B {
@@ -47,8 +50,8 @@ extension LFADSModel {
                     dco[b * U2 + k] = du + kdm[i]
                 }
             }
-            gemm(B, Hc, U2, dco, U2, coW.p, U2, transB: true, ds.p + F, lds, beta: 1)
-            con.stepBackward(t, dh: ds.p, wh: P + conP.fusedRows(F), clip: clip, mutation: mutation, inputGrad: true)
+            gemm(B, Hc, U2, dco, U2, coWT.p, Hc, ds.p + F, lds, beta: 1)
+            con.stepBackward(t, dh: ds.p, clip: clip, mutation: mutation, inputGrad: true)
             let target = t == 0 ? dPhiInit.p : dPhi.p + (t - 1) * B * F
             let pm = noise.dPhi.p + t * B * F
             for b in 0..<B {
@@ -187,8 +190,9 @@ extension LFADSModel {
     func encoderBackward(_ run: GRURun<T>, _ p: GRUParams, dOut: UnsafePointer<T>?,
                          _ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, initialized: Bool = false) {
         let B = dims.B, H = p.units, I = run.I, ld = I + H, clip = T(hp.cellClip)
-        let rows = dEncRows.p, carry = rows + I, w = P + p.fusedRows(I)
+        let rows = dEncRows.p, carry = rows + I
         if !initialized { rows.update(repeating: 0, count: B * ld) }
+        run.prepareBackward(wh: P + p.fusedRows(I))
         func step(_ t: Int) {
             if let dOut {
                 let o = dOut + t * B * H
@@ -197,7 +201,7 @@ extension LFADSModel {
                     for j in 0..<H { c[j] += s[j] }
                 }
             }
-            run.stepBackward(t, dh: rows, wh: w, clip: clip, mutation: mutation)
+            run.stepBackward(t, dh: rows, clip: clip, mutation: mutation)
         }
         if run.reverse { for t in 0..<dims.T { step(t) } }
         else { for t in stride(from: dims.T - 1, through: 0, by: -1) { step(t) } }

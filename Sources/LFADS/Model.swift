@@ -57,6 +57,7 @@ public final class LFADSModel<T: Scalar> {
     let conA: Buffer<T>                        // [T,B,3Hc] b + ci_t·W_x,ci
     public let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
     let coW: Buffer<T>                         // [Hc,2U] W_mean | W_logvar side by side: one GEMM
+    let coWT: Buffer<T>                        // [2U,Hc] its transpose, for backward's NN products
     let coOut: Buffer<T>                       // [B,2U]
     let gDropped: Buffer<T>                    // [T,B,Hg] g_t ⊙ d_g,t
     let g0Dropped: Buffer<T>                   // [B,Hg]
@@ -66,6 +67,7 @@ public final class LFADSModel<T: Scalar> {
     let rates: Buffer<T>                       // [T,B,N] exp(λ), shared by the loss and its gradient
     let facNorm: Buffer<T>                     // [F] column norms of fac.W
     let facW: Buffer<T>                        // [Hg,F] W̃
+    let facWT: Buffer<T>                       // [F,Hg] W̃ᵀ, for backward's NN products
 
     // Backward workspaces.
     let dLogRates: Buffer<T>, dPhi: Buffer<T>, dPhiInit: Buffer<T>
@@ -110,10 +112,10 @@ public final class LFADSModel<T: Scalar> {
         con = d.hasController ? run(d.Hc, d.F) : nil
         ci = Buffer(TB * 2 * d.Eci); conA = Buffer(TB * 3 * d.Hc)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
-        coW = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
+        coW = Buffer(d.Hc * 2 * d.U); coWT = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
         gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
         phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * N); rates = Buffer(TB * N)
-        facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F)
+        facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F); facWT = Buffer(d.Hg * d.F)
 
         dLogRates = Buffer(TB * N); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
         dg = Buffer(B * (d.U + d.Hg)); ds = Buffer(B * (d.F + d.Hc))

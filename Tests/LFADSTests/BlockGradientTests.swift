@@ -40,9 +40,10 @@ struct BlockGradientTests {
         let clipped = v.filter { abs($0) > clip }.count
         let margin = v.map { abs(abs($0) - clip) }.min() ?? 0
         let dh = Buffer<Double>(B * H)
+        wh.withUnsafeBufferPointer { run.prepareBackward(wh: $0.baseAddress!) }
         for t in forwardOrder.reversed() {
             for i in 0..<(B * H) { dh[i] += w[t * B * H + i] }
-            wh.withUnsafeBufferPointer { run.stepBackward(t, dh: dh.p, wh: $0.baseAddress!, clip: clip, mutation: mutation) }
+            run.stepBackward(t, dh: dh.p, clip: clip, mutation: mutation)
         }
         let dInitial = dh.array, dA = run.dA.array
         var dWh = [Double](repeating: 0, count: H * H3), db = [Double](repeating: 0, count: H3)
