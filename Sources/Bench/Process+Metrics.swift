@@ -1,9 +1,24 @@
 import CBLAS
+import LFADS
 import Foundation
 
-func monotonicSeconds() -> Double {
+/// The clock every benchmark time is read from. Wall time by default; `bench --cpu-time` reads
+/// the process's CPU time instead, which leaves out the time other jobs on a shared machine held
+/// the core (single-threaded runs only: with more threads CPU time adds up across them).
+public enum BenchClock {
+    nonisolated(unsafe) public static var cpuTime = false {
+        didSet { GemmTimer.clock = cpuTime ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC }
+    }
+}
+
+func benchSeconds() -> Double { seconds(on: BenchClock.cpuTime ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC) }
+
+/// Wall time, for what includes waiting on other ranks.
+func monotonicSeconds() -> Double { seconds(on: CLOCK_MONOTONIC) }
+
+private func seconds(on clock: clockid_t) -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(clock, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fixed-size, zero-initialised scratch array owned by a model workspace.
 /// Raw storage keeps hot loops free of bounds, uniqueness and exclusivity checks.
 public final class Buffer<T: Scalar> {
@@ -7,11 +9,14 @@ public final class Buffer<T: Scalar> {
     public init(_ count: Int) {
         self.count = count
         p = .allocate(capacity: max(count, 1))
-        p.initialize(repeating: 0, count: max(count, 1))
+        zero()
     }
     deinit { p.deallocate() }
 
-    public func zero() { p.update(repeating: 0, count: count) }
+    /// memset: the generic `update(repeating:)` runs unspecialised here, element by element through
+    /// a value witness, which made building a model cost as much as a forward pass. All-zero bytes
+    /// are 0.0 in both Scalar types.
+    public func zero() { memset(p, 0, max(count, 1) * MemoryLayout<T>.stride) }
     public func fill(_ v: T) { p.update(repeating: v, count: count) }
     public var array: [T] { Array(UnsafeBufferPointer(start: p, count: count)) }
     public func copy(from a: [T]) {
@@ -53,4 +58,12 @@ public final class Buffer<T: Scalar> {
 /// Sets every row of y [rows, cols] (leading dim ld) to v [cols].
 @inlinable func broadcastRows<T: Scalar>(_ v: UnsafePointer<T>, rows: Int, cols: Int, into y: UnsafeMutablePointer<T>, ld: Int) {
     for r in 0..<rows { (y + r * ld).update(from: v, count: cols) }
+}
+
+/// Writes the transpose of a [rows, cols] row-major block into out [cols, rows].
+@inlinable func transpose<T: Scalar>(_ a: UnsafePointer<T>, rows: Int, cols: Int, into out: UnsafeMutablePointer<T>) {
+    for r in 0..<rows {
+        let row = a + r * cols
+        for c in 0..<cols { out[c * rows + r] = row[c] }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bench
 import Foundation
+import LFADS
 
 struct BenchCmd: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,10 @@ struct BenchCmd: ParsableCommand {
     @Option(help: "Untimed steps first.") var warmup: Int = 3
     @Flag(help: "One JSON object per configuration, one per line.") var json = false
     @Flag(help: "Also list GEMM time per call shape.") var gemmShapes = false
+    @Option(help: "Posterior samples to time per configuration (reported at eval's 50 per trial; 0 skips).")
+    var posteriorSamples: Int = 10
+    @Flag(help: "Time by the process's CPU time instead of wall time: on a shared machine it leaves out time other jobs held the core (use with --threads 1).")
+    var cpuTime = false
     @Flag(help: "Under `mpirun -np K`: one rank alone against K ranks training one model together (data parallel); speedup and allreduce time per step.")
     var ranks = false
     @Option(help: ArgumentHelp("One process: time one rank's share of the batch as if P ranks shared it, for each P in the list (e.g. 1,2,4,8); for projecting scaling, see docs/scaling.md.", valueName: "P,P,..."))
@@ -29,6 +34,7 @@ struct BenchCmd: ParsableCommand {
         if steps < 1 { throw ValidationError("--steps must be ≥ 1") }
         if warmup < 0 { throw ValidationError("--warmup must be ≥ 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if posteriorSamples < 0 { throw ValidationError("--posterior-samples must be ≥ 0") }
     }
 
     func run() throws {
@@ -41,15 +47,19 @@ struct BenchCmd: ParsableCommand {
         var o = Benchmark.Options()
         if !config.isEmpty { o.configs = config }
         o.threads = threads; o.steps = steps; o.warmup = warmup
+        o.posteriorSamples = posteriorSamples; o.cpuTime = cpuTime
         try reportingErrors {
             try Benchmark.run(o) { r, t in
                 print(json ? r.json : r.text)
                 if gemmShapes && !json {
-                    print("    GEMM per step by shape (m×n×k, op):   calls      ms   GFLOP/s")
+                    print("    GEMM per step by shape (m×n×k, op):   calls      ms   GFLOP/s  library")
                     for s in t.shapes.prefix(40) {
                         let op = (s.shape.transA ? "T" : "N") + (s.shape.transB ? "T" : "N")
                         let name = "\(s.shape.m)×\(s.shape.n)×\(s.shape.k) \(op)".padding(toLength: 28, withPad: " ", startingAt: 0)
-                        print("      " + name + String(format: "%14d %8.2f %8.1f", s.calls, s.seconds * 1e3, s.gflops))
+                        let small = SmallGEMM.eligible(transA: s.shape.transA, transB: s.shape.transB, m: s.shape.m,
+                                                       n: s.shape.n, k: s.shape.k, alpha: 1, beta: 0)
+                        print("      " + name + String(format: "%14d %8.2f %8.1f  ", s.calls, s.seconds * 1e3, s.gflops)
+                              + (small ? "libxsmm" : "OpenBLAS"))
                     }
                 }
                 fflush(nil)
