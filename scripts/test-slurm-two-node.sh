@@ -143,6 +143,7 @@ wait_for() {
 is_ended() { terminal "${STATE[$1]:-}"; }
 is_running() { [ "${STATE[$1]:-}" = RUNNING ]; }
 is_requeued() { [ "${RESTARTS[$1]:-0}" -ge 1 ] && [ "${STATE[$1]:-}" != RUNNING ]; }
+requeued_or_ended() { is_requeued "$1" || is_ended "$1"; }
 is_running_again() { [ "${RESTARTS[$1]:-0}" -ge 1 ] && [ "${STATE[$1]:-}" = RUNNING ]; }
 has_checkpoint() { is_running "$1" && [ -s "${DIR[$1]}/search_state.json" ]; }
 run_job() {   # run_job NAME ...submit arguments: submit and wait until it ended
@@ -175,7 +176,7 @@ if search_job node_loss 2 --time=15 && wait_for node_loss has_checkpoint "$JOB_T
   sleep 3
   pid=$(cat "$S2/slurmd-n2.pid" 2>/dev/null); t_kill=$(ts)
   kill -KILL "$pid" && say "killed n2's slurmd ($pid) while job ${JOB[node_loss]} runs"
-  if wait_for node_loss is_requeued 120; then
+  if wait_for node_loss requeued_or_ended 120 && is_requeued node_loss; then
     t_req=$(ts); REC[node_detect]=$((t_req - t_kill))
     say "job ${JOB[node_loss]} requeued $((t_req - t_kill)) s after the kill; node n2: $(timeout 10 sinfo -h -n n2 -o '%T %E')"
     # The node is away while the job waits: it must not run on n1 alone.
@@ -232,7 +233,7 @@ fi
 # limits every 30 s); once requeued, the limit is raised so that the resumed run finishes.
 if want time_limit; then
 if search_job time_limit 2 --time=1 --signal=B:USR1@20; then
-  if wait_for time_limit is_requeued "$JOB_TIMEOUT"; then
+  if wait_for time_limit requeued_or_ended "$JOB_TIMEOUT" && is_requeued time_limit; then
     timeout 10 scontrol update JobId="${JOB[time_limit]}" TimeLimit=15
     wait_for time_limit is_running_again 120
   fi
@@ -329,7 +330,7 @@ if want time_limit; then
 fi
 # Recovery times: from the fault to the job running again, and to its end.
 stamp() { logof "$1" | grep -E "$2" | head -n1 | grep -oE '^\[[0-9-]+ [0-9:]+\]' | tr -d '[]'; }
-secs_between() { local a b; a=$(date -d "$1" +%s 2>/dev/null) b=$(date -d "$2" +%s 2>/dev/null); [ -n "$a" ] && [ -n "$b" ] && echo $((b - a)); }
+secs_between() { local a b; [ -n "$1" ] && [ -n "$2" ] || { echo '?'; return; }; a=$(date -d "$1" +%s) b=$(date -d "$2" +%s); echo $((b - a)); }
 want node_loss && say "recovery: node_loss: Slurm requeued the job ${REC[node_detect]:-?} s after n2's slurmd was killed; it ran again ${REC[node_restart]:-?} s after n2 came back; finished ${REC[node_total]:-?} s after the kill"
 want rank_kill && say "recovery: rank_kill: the job stopped ${REC[kill_stop]:-?} s after kill -9; it ran again ${REC[kill_restart]:-?} s after scontrol requeue; finished ${REC[kill_total]:-?} s after the kill"
 if want time_limit; then
