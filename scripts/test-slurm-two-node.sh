@@ -14,7 +14,7 @@
 #       time_limit a 1-minute limit: SIGUSR1, checkpoint, requeue by the template, resume.
 #     The time each recovery took is printed ("recovery:" lines).
 # Prints one line per check and ends with `slurm two-node: N passed, M failed`; exits 1 if any failed.
-# Every wait is bounded; about 8 minutes on 2 cores (plus a release build if the binary is missing).
+# Every wait is bounded; about 10 minutes on 2 cores (plus a release build if the binary is missing).
 # Needs root. Leaves the single-node cluster alone; stops the two-node cluster if it started it.
 #
 # Environment:
