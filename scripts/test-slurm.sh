@@ -27,6 +27,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
+export SLURM_CONF=/etc/slurm/slurm.conf   # the single-node cluster, even if the two-node one's is exported
 T0=$(date +%s)
 PASS=0 FAIL=0
 JOBS=()            # job ids submitted by this run, cancelled on exit
