@@ -60,6 +60,10 @@ public enum MPISearch {
         log("\(layout.groupCount) model group(s) of \(layout.ranksPerModel) rank(s); world rank 0 coordinates")
         let wallStart = ContinuousClock.now, cpuStart = processCPUSeconds()
         var dispatched = 0
+        // Group-seconds without work: while waiting for an item (a PBT generation barrier, or the
+        // coordinator's latency), and after the last item was handed out (docs/scaling.md §9).
+        var idleSince = Dictionary(uniqueKeysWithValues: leaders.map { ($0, wallStart) })
+        var waitingIdle = 0.0
         while true {
             if StopSignal.requested { stopping = true }
             while !stopping, !idle.isEmpty, let item = session.plan.next() {
@@ -67,6 +71,7 @@ public enum MPISearch {
                 try world.sendMessage(CoordinatorMessage.work(item), to: leader, tag: SearchTag.toLeader)
                 inFlight[leader] = item.row
                 dispatched += 1
+                waitingIdle += (ContinuousClock.now - idleSince[leader]!) / .seconds(1)
             }
             if inFlight.isEmpty { break }
             guard let e = try world.waitForMessage(tag: SearchTag.toCoordinator, pollingEvery: .milliseconds(2),
@@ -74,6 +79,7 @@ public enum MPISearch {
             let message = try decodeMessage(try world.receiveBytes(e), as: LeaderMessage.self, from: e.source)
             inFlight[e.source] = nil
             idle.append(e.source)
+            idleSince[e.source] = .now
             switch message {
             case .result(let result):
                 trainedBy[result.row] = e.source
@@ -85,11 +91,16 @@ public enum MPISearch {
                 try session.record(WorkResult(row: row, status: .failed, metrics: [:], history: [], detail: detail))
             }
         }
-        let wall = (ContinuousClock.now - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
+        let end = ContinuousClock.now
+        let wall = (end - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
+        let tailIdle = idle.reduce(0.0) { $0 + (end - idleSince[$1]!) / .seconds(1) }
+        let groupSeconds = wall * Double(leaders.count)
         log(String(format: "coordinator: %d item(s) dispatched, %.1f per s, %.2f ms CPU each; %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)",
                    dispatched, Double(dispatched) / max(wall, 1e-9), 1e3 * cpu / Double(max(dispatched, 1)),
                    cpu, wall, 100 * cpu / max(wall, 1e-9)))
         log("coordinator: " + session.cost.summary)
+        log(String(format: "coordinator: model groups idle %.1f%% of %.1f group-s waiting for an item, %.1f%% after the last one",
+                   100 * waitingIdle / max(groupSeconds, 1e-9), groupSeconds, 100 * tailIdle / max(groupSeconds, 1e-9)))
         if stopping {
             for l in leaders { try world.sendMessage(CoordinatorMessage.stop(exit: .interrupted, layout: nil), to: l, tag: SearchTag.toLeader) }
             return try session.stop(midTrial: true)
