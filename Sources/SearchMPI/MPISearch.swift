@@ -61,7 +61,7 @@ public enum MPISearch {
         let wallStart = ContinuousClock.now, cpuStart = processCPUSeconds()
         var dispatched = 0
         // Group-seconds without work: while waiting for an item (a PBT generation barrier, or the
-        // coordinator's latency), and after the last item was handed out (docs/scaling.md §9).
+        // coordinator's latency), and after the last item was handed out (docs/scaling.md §9, §11).
         var idleSince = Dictionary(uniqueKeysWithValues: leaders.map { ($0, wallStart) })
         var waitingIdle = 0.0
         while true {

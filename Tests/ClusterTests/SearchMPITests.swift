@@ -145,5 +145,8 @@ struct SearchMPITests {
         let uneven = try MPIJob.run(ranks: 4, ["search", "--config", try Self.configFile(dir), "--out", "run2",
                                                "--set", "search.ranks_per_model=2"], in: dir, deadline: 60)
         #expect(uneven.status == 1 && uneven.count("does not divide") == 1, "\(uneven.output)")
+        let knob = try MPIJob.run(ranks: 3, ["search", "--config", try Self.configFile(dir), "--out", "run3"],
+                                  environment: ["SPIKESAE_SEARCH_COMPACT_EVERY": "often"], in: dir, deadline: 60)
+        #expect(knob.status == 1 && knob.count("SPIKESAE_SEARCH_COMPACT_EVERY=often") == 1, "\(knob.output)")
     }
 }
