@@ -11,13 +11,13 @@ import TestSupport
 /// the uninterrupted search, without training a recorded row again.
 @Suite(.serialized)
 struct SearchJournalTests {
-    static let random = TinyConfig.yaml(maxEpochs: 4, posteriorSamples: 2) + TinyConfig.randomSearch(seed: 5)
-    static let pbt = TinyConfig.yaml(maxEpochs: 4, posteriorSamples: 2) + """
+    static let random = TinyConfig.yaml(maxEpochs: 2, posteriorSamples: 2) + TinyConfig.randomSearch(seed: 5)
+    static let pbt = TinyConfig.yaml(maxEpochs: 2, posteriorSamples: 2) + """
         search:
           method: pbt
           sizes: [1.0, 0.5]
           population: 3
-          epochs_per_generation: 2
+          epochs_per_generation: 1
           max_generations: 2
           seed: 4
           space:
@@ -107,9 +107,21 @@ struct SearchJournalTests {
         #expect(try Self.journalLines(cut).isEmpty, "the finished search folded its journal into the checkpoint")
     }
 
+    /// One random search killed (copied) at its second result, shared by the tests that damage the copy.
+    nonisolated(unsafe) static var twoRecorded: (full: String, cut: String)?
+    static func killedAtTwo(_ name: String) throws -> (full: String, cut: String) {
+        if twoRecorded == nil {
+            let full = TinyConfig.tempDir("journal", "two-full"), cut = TinyConfig.tempDir("journal", "two-cut")
+            try runWithSnapshot(full, config: random, at: 2, snapshot: cut)
+            twoRecorded = (full, cut)
+        }
+        let copy = TinyConfig.tempDir("journal", name)
+        try FileManager.default.copyItem(atPath: twoRecorded!.cut + "/run", toPath: copy + "/run")
+        return (twoRecorded!.full, copy)
+    }
+
     @Test func aTornLastLineIsDroppedAndLinesAlreadyCompactedAreSkipped() throws {
-        let full = TinyConfig.tempDir("journal", "torn-full"), cut = TinyConfig.tempDir("journal", "torn-cut")
-        try Self.runWithSnapshot(full, config: Self.random, at: 2, snapshot: cut)
+        let (full, cut) = try Self.killedAtTwo("torn")
         let lines = try Self.journalLines(cut)
         #expect(lines.count == 2)
         // The same results again (as after a kill between a compaction's checkpoint and its truncation),
@@ -124,8 +136,7 @@ struct SearchJournalTests {
     }
 
     @Test func aDamagedJournalLineIsAnErrorNamingTheFileAndLine() throws {
-        let full = TinyConfig.tempDir("journal", "bad-full"), cut = TinyConfig.tempDir("journal", "bad-cut")
-        try Self.runWithSnapshot(full, config: Self.random, at: 2, snapshot: cut)
+        let (_, cut) = try Self.killedAtTwo("damaged")
         let journal = cut + "/run/state/search_journal.jsonl"
         let lines = try Self.journalLines(cut)
         try ([lines[0], "{\"row\": 1, \"status\": \"compl", lines[1]].joined(separator: "\n") + "\n")
