@@ -11,7 +11,8 @@ public final class SearchPlan: Codable {
     public private(set) var rows: [TrialRecord] = []
     /// PBT: per size, the current generation and members' current hyperparameters and state files.
     public private(set) var pbt: [PBTSize] = []
-    var inFlight: Set<Int> = []
+    /// Every row before this one is running or finished: rows become pending only when appended.
+    var pendingFrom = 0
     let baseHP: String   // hps JSON
 
     public struct PBTSize: Codable, Sendable {
@@ -127,7 +128,9 @@ public final class SearchPlan: Codable {
 
     /// The next runnable item, or nil when everything runnable is in flight or done.
     public func next() -> WorkItem? {
-        guard let i = rows.firstIndex(where: { $0.status == .pending }) else { return nil }
+        while pendingFrom < rows.count && rows[pendingFrom].status != .pending { pendingFrom += 1 }
+        guard pendingFrom < rows.count else { return nil }
+        let i = pendingFrom
         rows[i].status = .running
         let r = rows[i]
         if spec.method == .random {
@@ -143,6 +146,12 @@ public final class SearchPlan: Codable {
         return WorkItem(row: r.row, sizeIndex: r.sizeIndex, hp: hp, epochs: spec.epochsPerGeneration,
                         startState: p.memberStates[r.trial],
                         outputState: "\(stateDir)/size\(r.sizeIndex)_member\(r.trial)_gen\(r.generation).h5")
+    }
+
+    /// Rows handed out but not finished become pending again (a stop: they rerun on resume).
+    public func requeueInFlight() {
+        for i in rows.indices where rows[i].status == .running { rows[i].status = .pending }
+        pendingFrom = 0
     }
 
     /// The fitness a row is selected by (lower is better).
@@ -161,10 +170,12 @@ public final class SearchPlan: Codable {
         if !res.detail.isEmpty { rows[res.row].notes.append(res.detail) }
         guard spec.method == .pbt else { return [] }
         let si = rows[res.row].sizeIndex
-        let g = pbt[si].generation
-        let genRows = rows.filter { $0.sizeIndex == si && $0.generation == g }
+        guard rows[res.row].generation == pbt[si].generation else { return [] }
+        // A generation's rows were appended together in member order, so no scan of the table.
+        let first = res.row - rows[res.row].trial
+        let genRows = Array(rows[first ..< first + spec.population])
         guard genRows.allSatisfy({ $0.status != .pending && $0.status != .running }) else { return [] }
-        return try closeGeneration(si, genRows.sorted { $0.trial < $1.trial })
+        return try closeGeneration(si, genRows)
     }
 
     private func closeGeneration(_ si: Int, _ genRows: [TrialRecord]) throws -> [String] {

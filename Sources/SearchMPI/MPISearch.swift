@@ -59,12 +59,19 @@ public enum MPISearch {
         var stopping = false
         log("\(layout.groupCount) model group(s) of \(layout.ranksPerModel) rank(s); world rank 0 coordinates")
         let wallStart = ContinuousClock.now, cpuStart = processCPUSeconds()
+        var dispatched = 0
+        // Group-seconds without work: while waiting for an item (a PBT generation barrier, or the
+        // coordinator's latency), and after the last item was handed out (docs/scaling.md §9, §11).
+        var idleSince = Dictionary(uniqueKeysWithValues: leaders.map { ($0, wallStart) })
+        var waitingIdle = 0.0
         while true {
             if StopSignal.requested { stopping = true }
             while !stopping, !idle.isEmpty, let item = session.plan.next() {
                 let leader = idle.removeFirst()
                 try world.sendMessage(CoordinatorMessage.work(item), to: leader, tag: SearchTag.toLeader)
                 inFlight[leader] = item.row
+                dispatched += 1
+                waitingIdle += (ContinuousClock.now - idleSince[leader]!) / .seconds(1)
             }
             if inFlight.isEmpty { break }
             guard let e = try world.waitForMessage(tag: SearchTag.toCoordinator, pollingEvery: .milliseconds(2),
@@ -72,6 +79,7 @@ public enum MPISearch {
             let message = try decodeMessage(try world.receiveBytes(e), as: LeaderMessage.self, from: e.source)
             inFlight[e.source] = nil
             idle.append(e.source)
+            idleSince[e.source] = .now
             switch message {
             case .result(let result):
                 trainedBy[result.row] = e.source
@@ -83,8 +91,16 @@ public enum MPISearch {
                 try session.record(WorkResult(row: row, status: .failed, metrics: [:], history: [], detail: detail))
             }
         }
-        let wall = (ContinuousClock.now - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
-        log(String(format: "coordinator: %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)", cpu, wall, 100 * cpu / max(wall, 1e-9)))
+        let end = ContinuousClock.now
+        let wall = (end - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
+        let tailIdle = idle.reduce(0.0) { $0 + (end - idleSince[$1]!) / .seconds(1) }
+        let groupSeconds = wall * Double(leaders.count)
+        log(String(format: "coordinator: %d item(s) dispatched, %.1f per s, %.2f ms CPU each; %.2f s CPU over %.1f s of dispatching (%.1f%% of a core)",
+                   dispatched, Double(dispatched) / max(wall, 1e-9), 1e3 * cpu / Double(max(dispatched, 1)),
+                   cpu, wall, 100 * cpu / max(wall, 1e-9)))
+        log("coordinator: " + session.cost.summary)
+        log(String(format: "coordinator: model groups idle %.1f%% of %.1f group-s waiting for an item, %.1f%% after the last one",
+                   100 * waitingIdle / max(groupSeconds, 1e-9), groupSeconds, 100 * tailIdle / max(groupSeconds, 1e-9)))
         if stopping {
             for l in leaders { try world.sendMessage(CoordinatorMessage.stop(exit: .interrupted, layout: nil), to: l, tag: SearchTag.toLeader) }
             return try session.stop(midTrial: true)
@@ -96,10 +112,14 @@ public enum MPISearch {
             attributes: session.attributes, trainedBy: trainedBy,
             best: best.map { .init(sizeIndex: $0.sizeIndex, row: $0.row, fitness: $0.fitness, trainCount: $0.trainInds.count) },
             validCount: d.validCount, T: d.T, N: d.N, F: session.setup.config.hps.facDim)
+        try session.checkpointFinished()
         for l in leaders { try world.sendMessage(CoordinatorMessage.stop(exit: .ok, layout: layout), to: l, tag: SearchTag.toLeader) }
+        let writeStart = ContinuousClock.now, writeCPU = processCPUSeconds()
         try ParallelResults.write(path: session.setup.dir + "/results.h5", world: world, layout: layout,
                                   worker: session.worker, plan: session.plan, best: best, trained: [:])
         log("wrote \(session.setup.dir)/results.h5 (parallel HDF5, all \(world.size) ranks) and \(session.setup.dir)/best/size*/params.h5")
+        log(String(format: "coordinator: parallel results.h5 of %d rows by %d ranks in %.3f s (%.3f s CPU on rank 0)",
+                   layout.rows, world.size, (ContinuousClock.now - writeStart) / .seconds(1), processCPUSeconds() - writeCPU))
         return .ok
     }
 
@@ -143,11 +163,4 @@ public enum MPISearch {
             }
         }
     }
-}
-
-/// User + system CPU seconds of this process.
-func processCPUSeconds() -> Double {
-    var u = rusage()
-    getrusage(Int32(RUSAGE_SELF.rawValue), &u)
-    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }

@@ -11,7 +11,14 @@ import Vocabulary
 /// Runs a search in this process: the coordinator and one model group (docs/search.md §2, P = 1).
 public enum SearchRun {
     public static func run(_ o: RunOptions, log: @escaping (String) -> Void = { print($0); fflush(nil) }) throws -> TrainExit {
-        let session = try SearchSession(setup: try prepare(o, writer: true, log: log), options: o, log: log)
+        try run(o, compaction: nil, log: log)
+    }
+
+    /// `compaction` replaces the policy from the environment (tests).
+    static func run(_ o: RunOptions, compaction: CompactionPolicy?, log: @escaping (String) -> Void) throws -> TrainExit {
+        var setup = try prepare(o, writer: true, log: log)
+        if let compaction { setup.compaction = compaction }
+        let session = try SearchSession(setup: setup, options: o, log: log)
         let worker = session.worker
         StopSignal.install()
         var done = 0
@@ -75,6 +82,8 @@ public enum SearchRun {
     public struct Setup {
         public var config: RunConfig, spec: SearchSpec, dataset: SpikeDataset, sizes: [Int], attributes: [String: String]
         public var dir: String
+        /// When the coordinator folds its journal into the checkpoint and results.h5.
+        var compaction = CompactionPolicy(every: nil)
     }
 
     /// Loads and validates config and data. The writer (the coordinator) also prepares the output
@@ -110,6 +119,8 @@ public enum SearchRun {
                      "software_version": "spikesae \(Outputs.version)", "command": CommandLine.arguments.joined(separator: " "),
                      "start_time_utc": ISO8601DateFormatter().string(from: Date()), "world_size": "1", "ranks_per_model": "1"]
         if writer, let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
-        return Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
+        var setup = Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
+        setup.compaction = try CompactionPolicy.fromEnvironment()
+        return setup
     }
 }

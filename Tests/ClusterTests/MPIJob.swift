@@ -90,6 +90,7 @@ struct MPIJob {
             !["OMPI_", "PMIX_", "OPAL_", "PRTE_"].contains { k.hasPrefix($0) }
         }
         env.removeValue(forKey: "SPIKESAE_RANKS_PER_MODEL")
+        env.removeValue(forKey: "SPIKESAE_SEARCH_COMPACT_EVERY")
         if geteuid() == 0 {
             env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
             env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"

@@ -96,6 +96,30 @@ struct SearchMPITests {
         #expect(try Table(dir + "/cut/results.h5") == Table(dir + "/full/results.h5"))
     }
 
+    @Test func killMinus9WithResultsOnlyInTheJournalThenResumeEndsWithTheSameResults() throws {
+        try #require(MPIJob.available)
+        let dir = MPIJob.tempDir("search-journal")
+        let cfg = try Self.configFile(dir, Self.search.replacingOccurrences(of: "trials_per_size: 2", with: "trials_per_size: 4"))
+        // No compaction before the kill: the finished rows are in the journal alone (docs/search.md §5).
+        let rarely = ["SPIKESAE_SEARCH_COMPACT_EVERY": "1000"]
+        let full = try MPIJob.run(ranks: 3, ["search", "--config", cfg, "--out", "full"], environment: rarely, in: dir, deadline: 180)
+        #expect(full.status == 0, "\(full.output.suffix(600))")
+        let killed = try MPIJob.run(ranks: 3, ["search", "--config", cfg, "--out", "cut"], environment: rarely, in: dir,
+                                    deadline: 180, signal: (after: "[3/8]", signal: SIGKILL))
+        #expect(killed.status != 0)
+        let state = try String(contentsOfFile: dir + "/cut/search_state.json", encoding: .utf8)
+        #expect(!state.contains("\"completed\""))
+        let resumed = try MPIJob.run(ranks: 2, ["search", "--resume", "cut"], in: dir, deadline: 180)
+        #expect(resumed.status == 0, "\(resumed.output.suffix(600))")
+        // The coordinator may record one more result between "[3/8]" and the kill reaching it.
+        let done = try #require(resumed.output.firstMatch(of: /resuming cut: (\d) of 8 rows done \((\d) from the journal\)/),
+                                "\(resumed.output.prefix(1500))")
+        let recorded = Int(done.1)!
+        #expect(recorded >= 3 && recorded < 8 && done.2 == done.1)
+        #expect(resumed.count("] size ") == 8 - recorded, "recorded rows are not trained again")
+        #expect(try Table(dir + "/cut/results.h5") == Table(dir + "/full/results.h5"))
+    }
+
     @Test func aDivergingTrialIsRecordedAndTheSearchGoesOn() throws {
         try #require(MPIJob.available)
         let dir = MPIJob.tempDir("search-diverge")
@@ -121,5 +145,8 @@ struct SearchMPITests {
         let uneven = try MPIJob.run(ranks: 4, ["search", "--config", try Self.configFile(dir), "--out", "run2",
                                                "--set", "search.ranks_per_model=2"], in: dir, deadline: 60)
         #expect(uneven.status == 1 && uneven.count("does not divide") == 1, "\(uneven.output)")
+        let knob = try MPIJob.run(ranks: 3, ["search", "--config", try Self.configFile(dir), "--out", "run3"],
+                                  environment: ["SPIKESAE_SEARCH_COMPACT_EVERY": "often"], in: dir, deadline: 60)
+        #expect(knob.status == 1 && knob.count("SPIKESAE_SEARCH_COMPACT_EVERY=often") == 1, "\(knob.output)")
     }
 }
