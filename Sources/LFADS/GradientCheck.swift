@@ -105,7 +105,7 @@ public enum GradientCheck {
 
     /// One data element for the check: Poisson(1.5) counts; N(0.5, 1) for Gaussian; lognormal
     /// around 1 for Gamma; for ZIG 30 % exact zeros and loc + lognormal events above `gamma_loc`.
-    static func sampleData(_ hp: Hyperparameters, _ r: inout SplitMix64) -> Double {
+    public static func sampleData(_ hp: Hyperparameters, _ r: inout SplitMix64) -> Double {
         switch hp.observation {
         case .poisson: return Double(r.poisson(1.5))
         case .gaussian: return 0.5 + r.normal()

@@ -141,6 +141,34 @@ struct ObservationModelTests {
         #expect(gamma.nll.isFinite && gamma.dTheta.0.isFinite)
     }
 
+    @Test("A Float ZIG model whose event probability rounds to 1 keeps a finite loss and gradient")
+    func floatModelAtTheEdges() {
+        var hp = GradientCheck.tinyHyperparameters()
+        hp.recon = "zig"
+        let (dm, _, xd, _) = GradientCheck.problem(hp)
+        let model = LFADSModel<Float>(hp: hp, batch: dm.dims.B)
+        var p = Initialization.parameters(hp, seed: 7, as: Float.self)
+        let b = model.layout["readout.b"], N = hp.dataDim
+        for j in 0..<N { p[b.offset + 2 * N + j] = 60 }   // σ(z_q) = 1 in Float and Double
+        for j in 0..<N { p[b.offset + j] = -40 }          // σ(z_α) under the 1e−5 floor
+        let x = xd.map { Float($0) }
+        #expect(x.contains(0) && x.contains { $0 > 0 })
+        let noise = NoiseBundle<Float>(model.dims)
+        noise.draw(hp, trials: Array(0..<dm.dims.B), epoch: 0, step: 0, kind: .training)
+        var g = [Float](repeating: 0, count: p.count)
+        let terms = p.withUnsafeBufferPointer { pp in
+            x.withUnsafeBufferPointer { xp in
+                let t = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: .full)
+                g.withUnsafeMutableBufferPointer {
+                    model.backward(params: pp.baseAddress!, grads: $0.baseAddress!, x: xp.baseAddress!, noise: noise, weights: .full)
+                }
+                return t
+            }
+        }
+        #expect(terms.total.isFinite && terms.recon > 0, "\(terms)")
+        #expect(g.allSatisfy { $0.isFinite })
+    }
+
     @Test("ψ(1) = −γ, ψ(0.5) = −γ − 2 ln 2, the recurrence, and ψ = (ln Γ)′")
     func digammaValues() {
         #expect(abs(digamma(1) - -0.5772156649015329) < 1e-15)
