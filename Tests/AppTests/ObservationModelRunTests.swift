@@ -67,4 +67,15 @@ struct ObservationModelRunTests {
         #expect((m["valid_heldin_nll"] as? Double)?.isFinite == true)
         #expect(m["valid_cobps"] == nil && m["valid_bits_per_spike"] == nil)
     }
+
+    /// The ZIG scales and their Adam moments go through checkpoint.h5 like every other tensor.
+    @Test func zigResumeEndsWithTheUninterruptedParameters() throws {
+        let full = TinyConfig.tempDir("app", "zig-full"), parts = TinyConfig.tempDir("app", "zig-parts")
+        #expect(try TrainingEndToEndTests.train(full, overrides: Self.zig + ["max_epochs=6"]) == .ok)
+        #expect(try TrainingEndToEndTests.train(parts, overrides: Self.zig + ["max_epochs=6"], stopAfter: 3) == .interrupted)
+        #expect(try TrainingEndToEndTests.train(parts, resume: true) == .ok)
+        let (_, p1): (_, [Float]) = try ParameterFile.read(full + "/run/params.h5")
+        let (_, p2): (_, [Float]) = try ParameterFile.read(parts + "/run/params.h5")
+        #expect(p1.map(\.bitPattern) == p2.map(\.bitPattern))
+    }
 }
