@@ -25,19 +25,20 @@ package enum DataSourceLoader {
     /// Writes the synthetic data to `synthPath` (kept beside the run's outputs, so `spikesae eval`
     /// can read it later) unless a valid file is already there. One writer (the group leader) calls
     /// this before every rank calls `read`, which validates it like any data file.
-    package static func prepare(_ source: DataSource?, synthPath: String) throws {
+    package static func prepare(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts) throws {
         guard case .synth(let system, let options) = source else { return try check(source) }
         let spec = try synthSpec(system: system, options: options)
-        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath)) == nil {
+        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath, domain: domain)) == nil {
             try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
         }
     }
 
-    /// Reads and validates the data file, or the synthetic data `prepare` wrote.
-    package static func read(_ source: DataSource?, synthPath: String) throws -> SpikeDataset {
+    /// Reads and validates the data file, or the synthetic data `prepare` wrote, in the domain of
+    /// the config's observation model.
+    package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts) throws -> SpikeDataset {
         try check(source)
-        if case .file(let path) = source { return try SpikeDataset.load(path: path) }
-        return try SpikeDataset.load(path: synthPath)
+        if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain) }
+        return try SpikeDataset.load(path: synthPath, domain: domain)
     }
 
     /// The model's hyperparameters for `dataset`, validated: its shape, and its held-out neurons and
@@ -73,6 +74,20 @@ package enum DataSourceLoader {
             case "trials_per_condition": spec.trialsPerCondition = try int()
             case "bins": spec.bins = try int()
             case "bin_ms": spec.binMs = try int()
+            case "observation":
+                guard case .string(let o) = v, o == "poisson" || o == "zig" else {
+                    throw RunError("data.synth.observation must be poisson or zig, got \(v)")
+                }
+                if o == "zig" && !spec.isZIG { spec.useZIG() }
+            case "zig_loc", "zig_shape", "zig_amplitude":
+                let d: Double
+                switch v {
+                case .double(let x): d = x
+                case .int(let i): d = Double(i)
+                case .string: throw RunError("data.synth.\(k) must be a number, got \(v)")
+                }
+                if !spec.isZIG { spec.useZIG() }
+                if k == "zig_loc" { spec.zigLoc = d } else if k == "zig_shape" { spec.zigShape = d } else { spec.zigAmplitude = d }
             case "valid_fraction":
                 guard case .double(let d) = v else { throw RunError("data.synth.valid_fraction must be a number, got \(v)") }
                 spec.validFraction = d

@@ -9,6 +9,7 @@ import Vocabulary
 public struct InferredSplits {
     public var train: PosteriorOutputs, valid: PosteriorOutputs
     public var estimator: RateEstimator
+    public var observation: ObservationModel = .poisson
 }
 
 package enum Outputs {
@@ -17,16 +18,23 @@ package enum Outputs {
     static func infer(hp: Hyperparameters, params: [Float], data: TrainingData, estimator: RateEstimator) -> InferredSplits {
         InferredSplits(train: inferPosterior(hp: hp, params: params, split: data.train, T: data.T, N: data.N, estimator: estimator),
                        valid: inferPosterior(hp: hp, params: params, split: data.valid, T: data.T, N: data.N, estimator: estimator),
-                       estimator: estimator)
+                       estimator: estimator, observation: hp.observation)
     }
 
     /// NLL, bits/spike and, with truth, both R² definitions for train, valid and all (docs/data.md §4).
     static func metrics(_ inf: InferredSplits, dataset d: SpikeDataset, psthSmoothingMs: Double = defaultPSTHSmoothingMs) -> [String: Double] {
         var m: [String: Double] = [:]
-        m[.validNLL] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
-        m[.trainNLL] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
-        m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
-        m.merge(heldoutMetrics(validRates: inf.valid.rates, dataset: d)) { a, _ in a }
+        let poisson = inf.observation == .poisson
+        if poisson {
+            m[.validNLL] = Metrics.poissonNLL(counts: d.validCounts, rates: inf.valid.rates)
+            m[.trainNLL] = Metrics.poissonNLL(counts: d.trainCounts, rates: inf.train.rates)
+            m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: d.validCounts, rates: inf.valid.rates, neurons: d.N)
+            m.merge(heldoutMetrics(validRates: inf.valid.rates, dataset: d)) { a, _ in a }
+        } else {
+            // Bits/spike, co-bps and fp-bps are Poisson rate metrics; other models report their own
+            // NLL per element and R² of the mean (docs/model.md §14).
+            m.merge(modelNLLMetrics(valid: inf.valid, train: inf.train, dataset: d)) { a, _ in a }
+        }
         if let tt = d.trainTruth, let vt = d.validTruth {
             let tr = Metrics.r2PerNeuron(truth: tt, pred: inf.train.rates, neurons: d.N)
             let va = Metrics.r2PerNeuron(truth: vt, pred: inf.valid.rates, neurons: d.N)
@@ -39,7 +47,19 @@ package enum Outputs {
         }
         if d.psth == nil, let psth = psthR2(validRates: inf.valid.rates, dataset: d, smoothingMs: psthSmoothingMs) { m[.validPsthR2] = psth }
         // With NLB targets in the file, psth R² is NLB's, against its stored PSTHs.
-        m.merge(nlbMetrics(trainRates: inf.train.rates, validRates: inf.valid.rates, dataset: d)) { _, nlb in nlb }
+        if poisson {
+            m.merge(nlbMetrics(trainRates: inf.train.rates, validRates: inf.valid.rates, dataset: d)) { _, nlb in nlb }
+        }
+        return m
+    }
+
+    /// A non-Poisson model's NLL per element under the posterior (valid, train, and valid held-in
+    /// when part of the data is hidden from the encoder).
+    package static func modelNLLMetrics(valid: PosteriorOutputs, train: PosteriorOutputs?, dataset d: SpikeDataset) -> [String: Double] {
+        var m: [String: Double] = [:]
+        m[.validNLL] = valid.modelNLL
+        if let train { m[.trainNLL] = train.modelNLL }
+        if d.heldoutNeurons > 0 || d.forwardBins > 0 { m[.validHeldinNLL] = valid.modelHeldInNLL }
         return m
     }
 

@@ -17,7 +17,7 @@ public struct FlopCount: Sendable, Equatable {
         f += T * 6 * Bd * Hg * (U + Hg)                   // generator
         f += T * 2 * Bd * Hc * 2 * U                      // controller-output posterior
         f += (T + 1) * 2 * Bd * Hg * F                    // factors, including φ_{−1}
-        f += T * 2 * Bd * F * N                           // readout
+        f += T * 2 * Bd * F * N * Double(d.P)             // readout: P channels per neuron (docs/model.md §14)
         f += 2 * Bd * 2 * Eic * 2 * D + 2 * Bd * D * Hg   // IC posterior, g0
         forward = f
         // dX and dW per GEMM, except dX of the data input.

@@ -4,6 +4,8 @@ public struct Dims: Sendable, Equatable {
     /// The encoder sees columns 0..<Nin and bins 0..<Tin; the rest are held out or forward bins.
     public let Nin: Int, Tin: Int
     public let Eic: Int, Eci: Int, Hc: Int, U: Int, D: Int, Hg: Int, F: Int, L: Int
+    /// Read-out channels per neuron (docs/model.md §14): θ is [T,B,N·P].
+    public let P: Int
     public var hasController: Bool { U > 0 }
     /// Whether part of the data is hidden from the encoder.
     public var hidesInput: Bool { Nin < N || Tin < T }
@@ -27,5 +29,6 @@ public struct Dims: Sendable, Equatable {
         Eci = U > 0 ? hp.ciEncDim : 0
         Hc = U > 0 ? hp.conDim : 0
         D = hp.icDim; Hg = hp.genDim; F = hp.facDim; L = hp.ciLag
+        P = hp.observation.channels
     }
 }

@@ -28,6 +28,8 @@ public enum BackwardMutation: String, Sendable, CaseIterable {
     case swappedGateBlocks
     /// The column-normalisation projection of fac.W skipped.
     case noFactorProjection
+    /// ZIG's per-neuron scales K get no reconstruction gradient (docs/model.md §14).
+    case noZigScaleGradient
 }
 
 /// Forward states and gradients of one ClippedGRU run over T steps for a batch of B (docs/model.md §2).

@@ -35,7 +35,8 @@ public enum GradientCheck {
         return hp
     }
 
-    /// A deterministic problem: perturbed parameters, Poisson(1.5) counts, one drawn noise bundle.
+    /// A deterministic problem: perturbed parameters, data in the observation model's domain
+    /// (Poisson(1.5) counts for Poisson), one drawn noise bundle.
     public static func problem(_ hp: Hyperparameters, batch B: Int = 4, seed: UInt64 = 7,
                                genRecurrentGain: Double = 4)
         -> (model: LFADSModel<Double>, params: [Double], x: [Double], noise: NoiseBundle<Double>) {
@@ -45,7 +46,7 @@ public enum GradientCheck {
         for i in p.indices { p[i] += 0.3 * r.normal() }
         let wh = model.layout["gen.W_h"]
         for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
-        let x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in Double(r.poisson(1.5)) }
+        let x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in sampleData(hp, &r) }
         let noise = NoiseBundle<Double>(model.dims)
         let sv: [[Double]]? = hp.svRate > 0
             ? (0..<B).map { sampleValidationMask(hp, split: 0, trialIndex: $0) } : nil
@@ -100,6 +101,19 @@ public enum GradientCheck {
                                       worstIndex: worst, failures: failures))
         }
         return GradientCheckReport(tensors: checks, scalars: model.layout.count, clippedFraction: clipped)
+    }
+
+    /// One data element for the check: Poisson(1.5) counts; N(0.5, 1) for Gaussian; lognormal
+    /// around 1 for Gamma; for ZIG 30 % exact zeros and loc + lognormal events above `gamma_loc`.
+    public static func sampleData(_ hp: Hyperparameters, _ r: inout SplitMix64) -> Double {
+        switch hp.observation {
+        case .poisson: return Double(r.poisson(1.5))
+        case .gaussian: return 0.5 + r.normal()
+        case .gamma: return Foundation.exp(0.5 * r.normal())
+        case .zig:
+            let zero = r.uniform() < 0.3, event = hp.gammaLoc + Foundation.exp(0.5 * r.normal())
+            return zero ? 0 : event
+        }
     }
 
     static func clippedFraction(_ m: LFADSModel<Double>, clip: Double) -> Double {

@@ -2,8 +2,11 @@ import Foundation
 
 extension Hyperparameters {
     /// A JSON object with every key of docs/model.md §1, sorted: the `hps` attribute of parameter files.
+    /// A Poisson model omits the observation-model keys (readers default them to Poisson).
     public func jsonString() -> String {
-        let parts = Self.accessors.sorted { $0.0 < $1.0 }.map { key, acc -> String in
+        let poisson = recon == ObservationModel.poisson.rawValue
+        let written = Self.accessors.filter { !(poisson && Self.observationKeys.contains($0.0)) }
+        let parts = written.sorted { $0.0 < $1.0 }.map { key, acc -> String in
             let value: String
             switch acc.get(self) {
             case .int(let i): value = jsonText(i)

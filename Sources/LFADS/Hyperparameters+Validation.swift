@@ -55,6 +55,12 @@ extension Hyperparameters {
         need(smoothCoef > 0 && smoothCoef <= 1, "smooth_coef", "in (0, 1]")
         need(posteriorSamples >= 1, "posterior_samples", "≥ 1")
         need(seed >= 0, "seed", "≥ 0")
+        need(ObservationModel(rawValue: recon) != nil, "recon",
+             "one of " + ObservationModel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        need(gammaLoc >= 0 && gammaLoc.isFinite, "gamma_loc", "≥ 0 and finite")
+        need(zigScaleInit > 0 && zigScaleInit.isFinite, "zig_scale_init", "> 0 and finite")
+        need(zigScalePrior.isFinite, "zig_scale_prior", "finite")
+        need(zigScalePenalty >= 0 && zigScalePenalty.isFinite, "zig_scale_penalty", "≥ 0 and finite")
         return p
     }
 

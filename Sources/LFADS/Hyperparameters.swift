@@ -29,10 +29,15 @@ public struct Hyperparameters: Equatable, Sendable {
     public var smoothCoef = 0.7
     public var posteriorSamples = 50
     public var seed = 0
+    /// Observation model (docs/model.md §14) and its ZIG constants; LT's defaults (`radical.yaml`).
+    public var recon = "poisson"
+    public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
 
     public init() {}
 
     public var hasController: Bool { coDim > 0 }
+    /// The observation model `recon` names; Poisson for a name `problems()` refuses.
+    public var observation: ObservationModel { ObservationModel(rawValue: recon) ?? .poisson }
 }
 
 /// The value kinds a hyperparameter can take; drives parsing, range checks and JSON.
@@ -109,7 +114,12 @@ extension Hyperparameters {
         int(\.batchSize, "batch_size"), int(\.maxEpochs, "max_epochs"),
         int(\.earlyStopPatience, "early_stop_patience"), dbl(\.maxMinutes, "max_minutes"),
         dbl(\.smoothCoef, "smooth_coef"), int(\.posteriorSamples, "posterior_samples"), int(\.seed, "seed"),
+        str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
+        dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
     ]
+    /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
+    /// file is byte for byte what it was before they existed (docs/model.md §14).
+    public static let observationKeys: Set<String> = ["recon", "gamma_loc", "zig_scale_init", "zig_scale_prior", "zig_scale_penalty"]
     static let accessorByName: [String: Accessor] = Dictionary(uniqueKeysWithValues: accessors)
 
     public static var keys: [String] { accessors.map(\.0) }

@@ -31,6 +31,10 @@ public enum Initialization {
                 p[e.offset + i] = T(v)
             }
         }
+        if layout.contains("zig.scale") {
+            let k = layout["zig.scale"]
+            for i in 0..<k.count { p[k.offset + i] = T(hp.zigScaleInit) }
+        }
         let U = hp.coDim
         if U > 0 {
             for k in 0..<U {

@@ -54,10 +54,31 @@ extension LFADSModel {
         let nB = Double(options.normTrials ?? d.B)
         let elems = nB * Double(d.T * d.N)
         let kSv = noise.svKeep(hp)
-        let n = d.T * d.B * d.N, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
-        for i in 0..<n { rate[i] = T.exp(lr[i]) }
+        let n = d.T * d.B * d.N, lr = logRates.p, rate = rates.p
+        if hp.observation == .poisson { for i in 0..<n { rate[i] = T.exp(lr[i]) } }
         // SV splits only what the encoder could see; hidden elements (held-out neurons, forward
         // bins) are always in the loss with weight 1 and never pass the CD gradient gate.
+        let (rec, sv, hidden) = hp.observation == .poisson
+            ? poissonSums(x: x, noise: noise, options: options)
+            : observationSums(P, x: x, noise: noise, options: options)
+        let visibleElems = nB * Double(d.Tin * d.Nin)
+        var terms = LossTerms()
+        terms.recon = (rec + kSv * hidden) / (elems * kSv)
+        terms.heldInRecon = rec / (visibleElems * kSv)
+        if noise.svApplied && hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
+        terms.klIc = klIc(P) / nB
+        if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
+        terms.l2 = l2Value(P) + zigScalePenalty(P)
+        let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
+        terms.total = terms.recon + regularisers
+        terms.heldInTotal = terms.heldInRecon + regularisers
+        return terms
+    }
+
+    /// Σ m_sv·ℓ and Σ (1 − m_sv)·ℓ over visible elements and Σ ℓ over hidden ones, Poisson.
+    func poissonSums(x: UnsafePointer<T>, noise: NoiseBundle<T>, options: PassOptions)
+        -> (rec: Double, sv: Double, hidden: Double) {
+        let d = dims, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
         var rec = 0.0, sv = 0.0, hidden = 0.0
         for t in 0..<d.T {
             for b in 0..<d.B {
@@ -83,18 +104,7 @@ extension LFADSModel {
                 }
             }
         }
-        let visibleElems = nB * Double(d.Tin * d.Nin)
-        var terms = LossTerms()
-        terms.recon = (rec + kSv * hidden) / (elems * kSv)
-        terms.heldInRecon = rec / (visibleElems * kSv)
-        if noise.svApplied && hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
-        terms.klIc = klIc(P) / nB
-        if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
-        terms.l2 = l2Value(P)
-        let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
-        terms.total = terms.recon + regularisers
-        terms.heldInTotal = terms.heldInRecon + regularisers
-        return terms
+        return (rec, sv, hidden)
     }
 
     /// Σ over trials of the analytic KL(q(z_ic) ‖ p(z_ic)).

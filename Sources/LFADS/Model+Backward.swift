@@ -12,14 +12,19 @@ extension LFADSModel {
         // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv) where the encoder may see the element,
         // (exp λ − x)/(B·T·N) where it never does (see lossTerms).
         let kSv = noise.svKeep(hp)
-        let c = T(scale / (nB * Double(d.T * N) * kSv))
-        let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
-        for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
-        let hiddenC = c * T(kSv)
-        d.forEachHidden { dl[$0] = hiddenC * (rate[$0] - x[$0]) }
-        gemm(F, N, TB, phi.p, F, transA: true, dLogRates.p, N, G + off.readoutW, N, beta: 1)
-        addColumnSums(dLogRates.p, rows: TB, cols: N, ld: N, into: G + off.readoutB)
-        gemm(TB, F, N, dLogRates.p, N, P + off.readoutW, N, transB: true, dPhi.p, F)
+        if hp.observation == .poisson {
+            let c = T(scale / (nB * Double(d.T * N) * kSv))
+            let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
+            for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
+            let hiddenC = c * T(kSv)
+            d.forEachHidden { dl[$0] = hiddenC * (rate[$0] - x[$0]) }
+        } else {
+            observationBackward(P, G, x: x, noise: noise, c: scale / (nB * Double(d.T * N) * kSv), kSv: kSv)
+        }
+        let NP = N * d.P
+        gemm(F, NP, TB, phi.p, F, transA: true, dLogRates.p, NP, G + off.readoutW, NP, beta: 1)
+        addColumnSums(dLogRates.p, rows: TB, cols: NP, ld: NP, into: G + off.readoutB)
+        gemm(TB, F, NP, dLogRates.p, NP, P + off.readoutW, NP, transB: true, dPhi.p, F)
 
         if d.hasController {
             klCo(P, noise: noise, gradScale: scale * weights.kl * hp.klCoScale / nB, grads: G)
@@ -85,6 +90,7 @@ extension LFADSModel {
                 let s = T(w * k.scale), g = G + k.offset, p = P + k.offset
                 for i in 0..<k.count { g[i] += s * p[i] }
             }
+            zigScalePenaltyBackward(P, G, scale: scale * weights.l2)
         }
     }
 

@@ -63,8 +63,9 @@ extension LFADSModel {
         }
 
         // Log-rates and loss.
-        broadcastRows(P + off.readoutB, rows: TB, cols: d.N, into: logRates.p, ld: d.N)
-        gemm(TB, d.N, F, phi.p, F, P + off.readoutW, d.N, logRates.p, d.N, beta: 1)
+        let NP = d.N * d.P
+        broadcastRows(P + off.readoutB, rows: TB, cols: NP, into: logRates.p, ld: NP)
+        gemm(TB, NP, F, phi.p, F, P + off.readoutW, NP, logRates.p, NP, beta: 1)
         return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
     }
 

@@ -63,8 +63,10 @@ public final class LFADSModel<T: Scalar> {
     let g0Dropped: Buffer<T>                   // [B,Hg]
     let phiInit: Buffer<T>                     // [B,F] φ_{−1}
     public let phi: Buffer<T>                         // [T,B,F]
-    public let logRates: Buffer<T>                    // [T,B,N]
-    let rates: Buffer<T>                       // [T,B,N] exp(λ), shared by the loss and its gradient
+    /// The read-out θ [T,B,N·P]; for Poisson (P = 1) the log-rates λ.
+    public let logRates: Buffer<T>
+    /// [T,B,N] exp(λ) for Poisson, shared by the loss and its gradient; the mean m(θ) otherwise.
+    public let rates: Buffer<T>
     let facNorm: Buffer<T>                     // [F] column norms of fac.W
     let facW: Buffer<T>                        // [Hg,F] W̃
     let facWT: Buffer<T>                       // [F,Hg] W̃ᵀ, for backward's NN products
@@ -114,10 +116,10 @@ public final class LFADSModel<T: Scalar> {
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
         coW = Buffer(d.Hc * 2 * d.U); coWT = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
         gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
-        phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * N); rates = Buffer(TB * N)
+        phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * N * d.P); rates = Buffer(TB * N)
         facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F); facWT = Buffer(d.Hg * d.F)
 
-        dLogRates = Buffer(TB * N); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
+        dLogRates = Buffer(TB * N * d.P); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
         dg = Buffer(B * (d.U + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
         dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
         dCo = Buffer(TB * 2 * d.U)
@@ -133,6 +135,7 @@ public final class LFADSModel<T: Scalar> {
         let g0W, g0B: Int
         let coWMean, coWLogvar, coBMean, coBLogvar, logTau, logNvar: Int
         let facW, readoutW, readoutB: Int
+        let zigScale: Int
 
         init(_ l: ParameterLayout) {
             func o(_ n: String) -> Int { l.contains(n) ? l[n].offset : -1 }
@@ -143,6 +146,7 @@ public final class LFADSModel<T: Scalar> {
             coBMean = o("co_post.b_mean"); coBLogvar = o("co_post.b_logvar")
             logTau = o("co_prior.log_tau"); logNvar = o("co_prior.log_nvar")
             facW = o("fac.W"); readoutW = o("readout.W"); readoutB = o("readout.b")
+            zigScale = o("zig.scale")
         }
     }
 

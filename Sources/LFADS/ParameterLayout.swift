@@ -35,7 +35,11 @@ public struct ParameterLayout: Sendable, Equatable {
                      ("co_prior.log_tau", [U]), ("co_prior.log_nvar", [U])]
         }
         gru("gen", U, Hg, h0: false)
-        list += [("fac.W", [Hg, F]), ("readout.W", [F, N]), ("readout.b", [N])]
+        // P read-out channels per neuron, block p = columns p·N…p·N+N−1 (docs/model.md §14); P = 1
+        // (Poisson) is the base layout, and new tensors go last so no earlier offset or init stream moves.
+        let P = hp.observation.channels
+        list += [("fac.W", [Hg, F]), ("readout.W", [F, N * P]), ("readout.b", [N * P])]
+        if hp.observation.hasScale { list.append(("zig.scale", [2, N])) }
         var offset = 0
         var e: [TensorEntry] = []
         for (name, shape) in list {

@@ -44,6 +44,21 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 }
 
+extension SplitMix64 {
+    /// Gamma(shape, 1) by Marsaglia & Tsang (2000) for shape ≥ 1; a variable number of draws, so
+    /// only a stream that owns the rest of its sequence (synthetic data) may call it.
+    public mutating func gamma(shape a: Double) -> Double {
+        precondition(a >= 1, "gamma(shape:) needs shape ≥ 1")
+        let d = a - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            let x = normal(), t = 1 + c * x
+            if t <= 0 { continue }
+            let v = t * t * t, u = uniform()
+            if u > 0, Foundation.log(u) < 0.5 * x * x + d - d * v + d * Foundation.log(v) { return d * v }
+        }
+    }
+}
+
 /// What a random stream is for; part of its key, so streams of different purposes never coincide.
 public enum StreamPurpose: UInt64, Sendable {
     case initialization = 1, shuffle, dropoutInput, dropoutIC, dropoutCI, dropoutFactorsToCon, dropoutG0,

@@ -86,11 +86,12 @@ public struct SpikeDataset: Sendable {
     }
 
     /// Reads and validates `path`; throws one DatasetError for the first rule it breaks.
-    public static func load(path: String) throws -> SpikeDataset {
+    /// Reads and validates a data file; `domain` is what the model's `recon` accepts (counts by default).
+    public static func load(path: String, domain: DataDomain = .counts) throws -> SpikeDataset {
         do {
             let file = try H5File.open(path)
             defer { try? file.close() }
-            var loader = DatasetLoader(file: file)
+            var loader = DatasetLoader(file: file, domain: domain)
             return try loader.load()
         } catch let error as StoreError {
             // Store already words its errors as §1 asks (file, dataset, reason); keep one error type.

@@ -5,10 +5,11 @@ import Store
 /// large arrays, so most mistakes are reported before gigabytes are read.
 struct DatasetLoader {
     let file: H5File
+    let domain: DataDomain
     var path: String { file.path }
     private var warnings: [String] = []
 
-    init(file: H5File) { self.file = file }
+    init(file: H5File, domain: DataDomain = .counts) { self.file = file; self.domain = domain }
 
     mutating func load() throws -> SpikeDataset {
         let rootNames = file.datasetNames(in: "/")
@@ -83,6 +84,9 @@ struct DatasetLoader {
     /// 2^53 exactly), so no stored type can slip past them by rounding.
     private func counts(_ name: String, _ info: DatasetInfo) throws -> [Float] {
         let (shape, values) = try file.readDouble(name)
+        if domain != .counts {
+            return try DatasetValidation.values(values, shape: shape, domain: domain, dataset: name, file: path)
+        }
         return try DatasetValidation.counts(values, shape: shape, kind: info.kind, dataset: name, file: path)
     }
 
@@ -98,7 +102,7 @@ struct DatasetLoader {
             throw fail("'\(name)' shape \(DatasetValidation.shape(info.shape)) differs from '\(dataName)' \(DatasetValidation.shape(data.shape))")
         }
         let (shape, values) = try file.readDouble(name)
-        try DatasetValidation.truth(values, shape: shape, dataset: name, file: path)
+        try DatasetValidation.truth(values, shape: shape, dataset: name, file: path, allowNegative: domain == .real)
         return factor == 1 ? values : values.map { $0 / factor }
     }
 

@@ -29,12 +29,29 @@ enum DatasetValidation {
         return values.map { Float($0) }
     }
 
-    /// Checks truth: finite and >= 0 (the shape was checked against the data before reading).
-    static func truth(_ values: [Double], shape: [Int], dataset: String, file: String) throws {
+    /// Checks non-count data (docs/model.md §14): finite, and inside the observation model's domain.
+    static func values(_ values: [Double], shape: [Int], domain: DataDomain, dataset: String,
+                       file: String) throws -> [Float] {
         for (i, v) in values.enumerated() {
             if v.isNaN { throw error(file, "'\(dataset)' contains NaN at \(index(i, shape))") }
             if v.isInfinite { throw error(file, "'\(dataset)' contains \(format(v)) at \(index(i, shape))") }
-            if v < 0 { throw error(file, "'\(dataset)' contains negative value \(format(v)) at \(index(i, shape))") }
+            if let rule = domain.violation(v) {
+                throw error(file, "'\(dataset)' value \(format(v)) at \(index(i, shape)) \(rule)")
+            }
+            if abs(v) > Double(Float.greatestFiniteMagnitude) {
+                throw error(file, "'\(dataset)' value \(format(v)) at \(index(i, shape)) overflows Float32")
+            }
+        }
+        return values.map { Float($0) }
+    }
+
+    /// Checks truth: finite and >= 0 (the shape was checked against the data before reading);
+    /// negative truth is allowed only where the data may be negative (Gaussian means).
+    static func truth(_ values: [Double], shape: [Int], dataset: String, file: String, allowNegative: Bool = false) throws {
+        for (i, v) in values.enumerated() {
+            if v.isNaN { throw error(file, "'\(dataset)' contains NaN at \(index(i, shape))") }
+            if v.isInfinite { throw error(file, "'\(dataset)' contains \(format(v)) at \(index(i, shape))") }
+            if v < 0 && !allowNegative { throw error(file, "'\(dataset)' contains negative value \(format(v)) at \(index(i, shape))") }
         }
     }
 

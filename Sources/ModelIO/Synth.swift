@@ -46,6 +46,14 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     public var gain: Double = 1.5
     public var tauMs: Double = 25
     public var maxRateHz: Double = 30
+    /// What is observed of the rates (docs/data.md §3): nil = Poisson counts; "zig" = calcium-like
+    /// deconvolved events. Optional fields stay out of `params_json` when unset, so Poisson files
+    /// are what they were.
+    public var observation: String? = nil
+    /// ZIG events: an element is nonzero with q = 1 − e^{−r} (r spikes/bin), then
+    /// x = zig_loc + Gamma(zig_shape, mean zig_amplitude·r/q): E[x] = q·zig_loc + zig_amplitude·r.
+    public var zigLoc: Double? = nil, zigShape: Double? = nil, zigAmplitude: Double? = nil
+    public var isZIG: Bool { observation == "zig" }
 
     enum CodingKeys: String, CodingKey {
         case system, seed, neurons, conditions, bins, gain
@@ -53,6 +61,12 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case countType = "count_dtype", icStd = "ic_std", icZOffset = "ic_z_offset", lorenzDt = "lorenz_dt"
         case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
+        case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
+    }
+
+    /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
+    public mutating func useZIG(loc: Double = 0.1, shape: Double = 2, amplitude: Double = 1) {
+        observation = "zig"; zigLoc = loc; zigShape = shape; zigAmplitude = amplitude
     }
 
     /// The §3 defaults of `system`: Lorenz N 29, C 65, R 20, T 50, 20 ms; chaotic RNN N 50, C 100,
@@ -82,6 +96,13 @@ public struct SynthSpec: Codable, Equatable, Sendable {
             try require(value > 0, "\(name) must be positive, got \(value)")
         }
         try require(seed <= UInt64(Int64.max), "seed must be at most \(Int64.max), got \(seed)")
+        if let o = observation {
+            try require(o == "zig", "observation must be poisson or zig, got \(o)")
+            let loc = zigLoc ?? 0.1, shape = zigShape ?? 2, amp = zigAmplitude ?? 1
+            try require(loc.isFinite && loc >= 0, "zig_loc must be >= 0, got \(loc)")
+            try require(shape.isFinite && shape >= 1, "zig_shape must be >= 1, got \(shape)")
+            try require(amp.isFinite && amp > 0, "zig_amplitude must be positive, got \(amp)")
+        }
         try require(validFraction.isFinite && validFraction > 0 && validFraction < 1,
                     "valid_fraction must be in (0, 1), got \(validFraction)")
         let nValid = validTrials
@@ -118,6 +139,10 @@ public struct SynthSpec: Codable, Equatable, Sendable {
                      "--bins", "\(bins)", "--bin-ms", "\(binMs)", "--seed", "\(seed)",
                      "--valid-fraction", "\(validFraction)"]
         if countType != .int64 { parts += ["--count-dtype", countType.rawValue] }
+        if isZIG {
+            parts += ["--observation", "zig", "--zig-loc", "\(zigLoc ?? 0.1)", "--zig-shape", "\(zigShape ?? 2)",
+                      "--zig-amplitude", "\(zigAmplitude ?? 1)"]
+        }
         return parts.joined(separator: " ")
     }
 }
@@ -153,8 +178,34 @@ public enum Synth {
             for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
         }
         let (train, valid) = split(trials: spec.trials, validCount: spec.validTrials, &rng)
-        return SynthData(spec: spec, counts: counts, conditionTruth: truth.truth, conditionLatents: truth.latents,
-                         latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
+        guard spec.isZIG else {
+            return SynthData(spec: spec, counts: counts, conditionTruth: truth.truth, conditionLatents: truth.latents,
+                             latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
+        }
+        // ZIG events come from their own stream, so the latents and the split are those of the same
+        // spec without the observation; the truth becomes the events' mean.
+        let (values, mean) = zigEvents(spec, rates: truth.truth)
+        return SynthData(spec: spec, counts: counts, conditionTruth: mean, conditionLatents: truth.latents,
+                         latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator,
+                         values: values)
+    }
+
+    /// Calcium-like deconvolved events for every trial (k, t, n order) from keyedStream(seed, .synth, 1),
+    /// and the [C,T,N] mean E[x] = q·loc + amplitude·r of each condition.
+    static func zigEvents(_ spec: SynthSpec, rates: [Double]) -> (values: [Double], mean: [Double]) {
+        let loc = spec.zigLoc ?? 0.1, shape = spec.zigShape ?? 2, amp = spec.zigAmplitude ?? 1
+        var rng = keyedStream(seed: spec.seed, .synth, 1)
+        let size = spec.bins * spec.neurons
+        var values = [Double](repeating: 0, count: spec.trials * size)
+        for k in 0..<spec.trials {
+            let base = (k / spec.trialsPerCondition) * size
+            for i in 0..<size {
+                let r = rates[base + i], q = -Foundation.expm1(-r)
+                if rng.uniform() < q { values[k * size + i] = loc + rng.gamma(shape: shape) * amp * r / (q * shape) }
+            }
+        }
+        let mean = rates.map { r in -Foundation.expm1(-r) * loc + amp * r }
+        return (values, mean)
     }
 
     /// A seeded permutation of 0..<trials: its first `validCount` entries are the valid trials;

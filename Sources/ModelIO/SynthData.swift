@@ -22,8 +22,18 @@ public struct SynthData: Sendable {
     public let trainInds: [Int]
     public let validInds: [Int]
     public let generator: [SynthArray]
+    /// [K, T, N] calcium-like ZIG events (`observation: zig`), stored as the data instead of
+    /// `counts`; `conditionTruth` is then their mean per bin.
+    public var values: [Double]? = nil
 
     public var T: Int { spec.bins }
+
+    public init(spec: SynthSpec, counts: [Int], conditionTruth: [Double], conditionLatents: [Double], latentDim: Int,
+                trainInds: [Int], validInds: [Int], generator: [SynthArray], values: [Double]? = nil) {
+        self.spec = spec; self.counts = counts; self.conditionTruth = conditionTruth
+        self.conditionLatents = conditionLatents; self.latentDim = latentDim
+        self.trainInds = trainInds; self.validInds = validInds; self.generator = generator; self.values = values
+    }
     public var N: Int { spec.neurons }
 
     /// The condition of trial k.
@@ -44,16 +54,22 @@ public struct SynthData: Sendable {
         gather(counts, rows: trials, size: T * N)
     }
 
+    /// [K_split, T, N] of what the file stores as data: the ZIG events, else the counts.
+    public func data(ofTrials trials: [Int]) -> [Double] {
+        if let values { return gather(values, rows: trials, size: T * N) }
+        return counts(ofTrials: trials).map { Double($0) }
+    }
+
     /// The data as a loaded file would present it (conversion factor 1, inds and conditions set).
     public func dataset(path: String = "") -> SpikeDataset {
         SpikeDataset(path: path, T: T, N: N,
-                     trainCounts: counts(ofTrials: trainInds).map { Float($0) },
-                     validCounts: counts(ofTrials: validInds).map { Float($0) },
+                     trainCounts: data(ofTrials: trainInds).map { Float($0) },
+                     validCounts: data(ofTrials: validInds).map { Float($0) },
                      trainTruth: truth(ofTrials: trainInds), validTruth: truth(ofTrials: validInds),
                      conversionFactor: 1, trainInds: trainInds, validInds: validInds,
                      trainConditions: trainInds.map(condition(ofTrial:)),
                      validConditions: validInds.map(condition(ofTrial:)),
-                     binMs: Double(spec.binMs), countType: spec.countType.rawValue)
+                     binMs: Double(spec.binMs), countType: values == nil ? spec.countType.rawValue : "float32")
     }
 
     /// Writes the layout of the shipped file (docs/data.md §6) atomically: counts and
@@ -73,8 +89,8 @@ public struct SynthData: Sendable {
         try H5File.writeAtomically(to: path) { f in
             for (split, inds) in [("train", trainInds), ("valid", validInds)] {
                 let k = inds.count
-                try f.write("\(split)_data", shape: [k, T, N], doubles: counts(ofTrials: inds).map { Double($0) },
-                            storedAs: stored, compress: true)
+                try f.write("\(split)_data", shape: [k, T, N], doubles: data(ofTrials: inds),
+                            storedAs: values == nil ? stored : .float32, compress: true)
                 try f.write("\(split)_truth", shape: [k, T, N], floats: truth(ofTrials: inds).map { Float($0) },
                             compress: true)
                 try f.write("\(split)_latents", shape: [k, T, latentDim],
@@ -91,7 +107,12 @@ public struct SynthData: Sendable {
             try f.setAttribute("seed", int64: Int64(spec.seed))
             try f.setAttribute("bin_ms", int64: Int64(spec.binMs))
             try f.setAttribute("count_dtype", string: spec.countType.rawValue)
-            try f.setAttribute("truth_units", string: "expected spikes per bin")
+            if values != nil {
+                try f.setAttribute("observation", string: "zig")
+                try f.setAttribute("truth_units", string: "expected value per bin (the ZIG events' mean)")
+            } else {
+                try f.setAttribute("truth_units", string: "expected spikes per bin")
+            }
             try f.setAttribute("command", string: command ?? spec.commandLine(out: path))
             try f.setAttribute("params_json", string: spec.json())
             if heldout.neurons > 0 { try f.setAttribute("heldout_neurons", int64: Int64(heldout.neurons)) }

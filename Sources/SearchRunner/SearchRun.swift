@@ -98,12 +98,19 @@ public enum SearchRun {
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
         if writer {
             try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5")
+            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps))
         }
         let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5"))
+            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps)))
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
+        // The data were checked against one observation model's domain, and co-bps is a Poisson metric.
+        for key in ["recon", "gamma_loc"] where spec.space[key] != nil {
+            throw RunError("search.space.\(key) cannot be searched: the data are validated for the config's hps.\(key)")
+        }
+        if spec.selectBy == .validCobps && hp.observation != .poisson {
+            throw RunError("select_by valid_cobps needs recon: poisson (co-bps is a Poisson metric); use valid_nll")
+        }
         if spec.selectBy == .sampValidNLL && hp.svRate == 0 && spec.space["sv_rate"] == nil {
             throw RunError("select_by samp_valid_nll needs sample validation: set hps.sv_rate > 0")
         }

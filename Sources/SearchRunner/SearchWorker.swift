@@ -91,7 +91,16 @@ public final class SearchWorker {
         if !diverged && params.allSatisfy(\.isFinite) && isLeader {
             let inf = inferPosterior(hp: hp, params: params, split: fullValid, T: dataset.T, N: dataset.N,
                                      estimator: .sampleAverage(samples: hp.posteriorSamples))
-            if inf.rates.allSatisfy(\.isFinite) {
+            if inf.rates.allSatisfy(\.isFinite) && hp.observation != .poisson {
+                // Rate metrics (bps, co-bps, NLB) are Poisson's; other models report their NLL (docs/model.md §14).
+                m[.validRateNLL] = inf.modelNLL
+                m.merge(Outputs.modelNLLMetrics(valid: inf, train: nil, dataset: dataset)) { a, _ in a }
+                if let vt = dataset.validTruth {
+                    m[.validR2PerNeuron] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
+                    m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
+                }
+            }
+            if inf.rates.allSatisfy(\.isFinite) && hp.observation == .poisson {
                 m[.validRateNLL] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
                 m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
                 m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
@@ -108,7 +117,7 @@ public final class SearchWorker {
                     m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
                 }
             }
-            if dataset.heldoutNeurons > 0 {
+            if dataset.heldoutNeurons > 0 && hp.observation == .poisson {
                 m[.subsetValidCobps] = subsetCoBPS(hp: hp, params: params, valid: data.valid, fullValue: m[.validCobps])
             }
         }

@@ -3,7 +3,7 @@ import LFADS
 
 /// How output rates are estimated (docs/model.md §9).
 public enum RateEstimator: Sendable, Equatable {
-    /// Mean of exp(log-rate) over S posterior samples.
+    /// Mean over S posterior samples of the observation mean m(θ) (exp of the log-rate for Poisson).
     case sampleAverage(samples: Int)
     /// One pass with z_ic = μ_ic and u_t = μ_co,t.
     case posteriorMean
@@ -24,6 +24,11 @@ public struct PosteriorOutputs: Sendable {
     public var controllerOutputs: [Float] // [K,T,U]
     public var icPostMean: [Float]        // [K,D]
     public var icPostLogvar: [Float]      // [K,D] ln of the variance used (floor included)
+    /// Non-Poisson models (docs/model.md §14): the per-element NLL of the data under the model,
+    /// averaged over the posterior samples, over every element and over the held-in ones (held-in
+    /// neurons, observed bins); NaN for Poisson, whose NLL comes from the rates (docs/data.md §4).
+    public var modelNLL = Double.nan
+    public var modelHeldInNLL = Double.nan
 }
 
 /// Runs the selected parameters with dropout, CD and SV off (§9); accumulates in Double.
@@ -34,6 +39,8 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
     var gens = [Double](repeating: 0, count: K * T * Hg), cos = [Double](repeating: 0, count: K * T * U)
     var icMean = [Float](repeating: 0, count: K * D), icLogvar = [Float](repeating: 0, count: K * D)
     let chunk = batchSize ?? hp.batchSize
+    let poisson = hp.observation == .poisson
+    var nll = 0.0, heldInNLL = 0.0
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
     var x: [Float] = []
     var start = 0
@@ -57,13 +64,20 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             if case .sampleAverage = estimator {
                 noise.draw(hp, trials: rows.map { split.inds[$0] }, epoch: s, step: StreamStep.posterior, kind: .sampling)
             } else { noise.setAllOff() }
-            _ = params.withUnsafeBufferPointer { p in
+            let terms = params.withUnsafeBufferPointer { p in
                 x.withUnsafeBufferPointer { xp in
                     m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: .full, options: opts)
                 }
             }
             let w = 1 / Double(S)
-            accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w, transform: { Foundation.exp($0) })
+            if poisson {
+                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w, transform: { Foundation.exp($0) })
+            } else {
+                // The forward pass left m(θ) in `rates`; its loss is the mean ℓ over this chunk.
+                accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
+                nll += w * terms.recon * Double(B) / Double(K)
+                heldInNLL += w * terms.heldInRecon * Double(B) / Double(K)
+            }
             accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
             accumulate(m.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
             if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
@@ -76,8 +90,10 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
         }
     }
     func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
-    return PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
-                            icPostMean: icMean, icPostLogvar: icLogvar)
+    var out = PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
+                               icPostMean: icMean, icPostLogvar: icLogvar)
+    if !poisson { out.modelNLL = nll; out.modelHeldInNLL = heldInNLL }
+    return out
 }
 
 /// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b].

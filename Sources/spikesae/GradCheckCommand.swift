@@ -9,7 +9,8 @@ struct GradCheck: ParsableCommand {
         discussion: """
             Builds the tiny model of docs/model.md §12 (every loss term on, CD, SV and dropout on, the \
             GRU clip active for part of the generator units), perturbs all parameters, and compares the \
-            analytic gradient of every tensor with central differences. Exits 1 on failure.
+            analytic gradient of every tensor with central differences. Exits 1 on failure. \
+            --recon checks the model with another observation model (docs/model.md §14).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -21,6 +22,9 @@ struct GradCheck: ParsableCommand {
     @Flag(help: "Hide the last neuron and the last 2 of 5 bins from the encoder (held-out neurons, forward bins).")
     var heldout = false
 
+    @Option(help: "Observation model (docs/model.md §14): \(ObservationModel.allCases.map(\.rawValue).joined(separator: ", ")). Data are drawn in its domain.")
+    var recon: String = "poisson"
+
     @Option(help: "Seed of the perturbed parameters, data and noise.")
     var seed: UInt64 = 7
 
@@ -28,7 +32,11 @@ struct GradCheck: ParsableCommand {
         guard let m = BackwardMutation(rawValue: mutation) else {
             throw ValidationError("unknown --mutation '\(mutation)'; choose one of \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard ObservationModel(rawValue: recon) != nil else {
+            throw ValidationError("unknown --recon '\(recon)'; choose one of \(ObservationModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         var hp = GradientCheck.tinyHyperparameters()
+        hp.recon = recon
         if noController { hp.coDim = 0 }
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r = GradientCheck.run(hp, mutation: m, seed: seed)

@@ -20,6 +20,10 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "Stored count type: int64, int32 or float32.") var countDtype: String = "int64"
     @Option(help: "Mark the last H neurons as held out (root attribute heldout_neurons; co-bps).") var heldoutNeurons: Int = 0
     @Option(help: "Mark the last F bins as forward bins (root attribute forward_bins; fp-bps).") var forwardBins: Int = 0
+    @Option(help: "What is observed: poisson (spike counts) or zig (calcium-like deconvolved events for recon: zig, docs/data.md §3).") var observation: String = "poisson"
+    @Option(help: "zig: smallest event size; every nonzero value is above it (use it as gamma_loc).") var zigLoc: Double = 0.1
+    @Option(help: "zig: Gamma shape of the event sizes (≥ 1).") var zigShape: Double = 2
+    @Option(help: "zig: event size per expected spike.") var zigAmplitude: Double = 1
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -41,10 +45,15 @@ struct SynthCmd: ParsableCommand {
             if let binMs { spec.binMs = binMs }
             if let validFraction { spec.validFraction = validFraction }
             spec.countType = ct
+            switch observation {
+            case "poisson": break
+            case "zig": spec.useZIG(loc: zigLoc, shape: zigShape, amplitude: zigAmplitude)
+            default: throw ValidationError("--observation must be poisson or zig, got '\(observation)'")
+            }
             let data = try Synth.generate(spec)
             try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                            heldout: (heldoutNeurons, forwardBins))
-            print("wrote \(out): \(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
+            print("wrote \(out): \(spec.isZIG ? "ZIG events, " : "")\(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
         }
     }
 }

@@ -26,4 +26,15 @@ struct FlopCountTests {
             + T * 2 * B * 40 * 29 + 2 * B * 128 * 128 + 2 * B * 64 * 100
         #expect(f.forward == expected)
     }
+
+    /// ZIG reads out P = 3 channels per neuron (docs/model.md §14): only the read-out GEMM grows.
+    @Test func observationChannelsWidenOnlyTheReadout() throws {
+        var hp = try #require(BenchConfig.named["lorenz-small"]).hp
+        let poisson = FlopCount(hp, batch: 128)
+        hp.recon = "zig"
+        let zig = FlopCount(hp, batch: 128)
+        let extra = 50.0 * 2 * 128 * 40 * 29 * 2
+        #expect(zig.forward - poisson.forward == extra)
+        #expect(zig.step - poisson.step == 3 * extra)
+    }
 }

@@ -8,9 +8,12 @@ struct DataParallelTrainingTests {
 
     /// Also with held-out neurons and forward bins, whose masks and held-in validation NLL must
     /// split across ranks the same way.
-    @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"]])
+    /// And with the ZIG observation model (docs/model.md §14) on calcium-like synthetic data, whose
+    /// per-neuron scales K get gradient contributions from both ranks' elements.
+    @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"],
+                      ["--set", "recon=zig", "--set", "data.synth.observation=zig"]])
     func twoRanksTrainTheSameModelAsOne(layout: [String]) throws {
-        let dir = MPIJob.tempDir("equivalence\(layout.count)")
+        let dir = MPIJob.tempDir("equivalence\(layout.count)\(layout.contains("recon=zig") ? "zig" : "")")
         let cfg = try TinyRun.writeConfig(in: dir)
         let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)"] + layout + ["--out"]
         let one = try MPIJob.run(ranks: 1, args + ["one"], in: dir)

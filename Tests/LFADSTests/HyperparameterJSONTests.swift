@@ -21,8 +21,16 @@ struct HyperparameterJSONTests {
         let obj = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         // §1's keys plus the data layout keys of docs/data.md §1 (held-out neurons, forward bins).
         let allKeys = specKeys.union(["heldout_neurons", "forward_bins"])
+        // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
-        #expect(Set(Hyperparameters.keys) == allKeys && Hyperparameters.keys.count == allKeys.count)
+        let everyKey = allKeys.union(observationKeys)
+        #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
+        var zig = hp
+        zig.recon = "zig"; zig.gammaLoc = 0.25
+        let zigJSON = zig.jsonString()
+        let zigObj = try #require(try JSONSerialization.jsonObject(with: Data(zigJSON.utf8)) as? [String: Any])
+        #expect(Set(zigObj.keys) == everyKey)
+        #expect(try Hyperparameters(json: zigJSON) == zig)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)
@@ -61,6 +69,8 @@ struct HyperparameterJSONTests {
     }}
 
 /// The keys of the §1 table, written out from the spec.
+private let observationKeys: Set<String> = ["recon", "gamma_loc", "zig_scale_init", "zig_scale_prior", "zig_scale_penalty"]
+
 private let specKeys: Set<String> = [
     "data_dim", "seq_len", "ic_enc_dim", "ci_enc_dim", "con_dim", "co_dim", "ic_dim", "gen_dim", "fac_dim",
     "ci_lag", "cell_clip", "ic_post_var_min", "ic_prior_var", "co_prior_tau", "co_prior_nvar",

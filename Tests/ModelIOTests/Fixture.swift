@@ -72,16 +72,16 @@ class TempDirectory {
     func file(_ name: String) -> String { path + "/" + name }
 
     /// Writes the fixture and returns the message `SpikeDataset.load` refuses it with.
-    func loadError(_ fixture: Fixture, name: String = "bad.h5",
+    func loadError(_ fixture: Fixture, name: String = "bad.h5", domain: DataDomain = .counts,
                    sourceLocation: SourceLocation = #_sourceLocation) throws -> String? {
         let p = file(name)
         try fixture.write(to: p)
-        return loadError(path: p, sourceLocation: sourceLocation)
+        return loadError(path: p, domain: domain, sourceLocation: sourceLocation)
     }
 
-    func loadError(path p: String, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+    func loadError(path p: String, domain: DataDomain = .counts, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
         do {
-            _ = try SpikeDataset.load(path: p)
+            _ = try SpikeDataset.load(path: p, domain: domain)
             Issue.record("expected a DatasetError, loading succeeded", sourceLocation: sourceLocation)
         } catch let error as DatasetError {
             return error.description
