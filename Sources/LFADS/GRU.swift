@@ -56,6 +56,7 @@ final class GRURun<T: Scalar> {
     let gh: Buffer<T>       // [B, 3H] recurrent products of one step
     let dRho: Buffer<T>     // [B, I+H]
     let wT: Buffer<T>       // [3H, I+H]: the fused [W_x; W_h] rows transposed, for backward
+    let zeroRow: Buffer<T>  // [3H] zeros: the pre-activation term when gates already hold it
     /// [T+1, B, I+H]: slot prevSlot(t) holds [x_t | h_prev].
     let xh: Buffer<T>
     let statesStore: Buffer<T>?
@@ -73,6 +74,7 @@ final class GRURun<T: Scalar> {
         gh = Buffer(B * 3 * H)
         dRho = Buffer(B * (I + H))
         wT = Buffer(3 * H * (I + H))
+        zeroRow = Buffer(3 * H)
         xh = Buffer((T + 1) * B * (I + H))
         let separate = contiguousStates && I > 0
         statesStore = separate ? Buffer((T + 1) * B * H) : nil
@@ -102,9 +104,11 @@ final class GRURun<T: Scalar> {
 
     /// One step: a [B, 3H] with row stride `aStride` (0: one row for all, e.g. the bias) is the
     /// pre-activation from everything but h and x_t; w points at the I fused rows of W_x, directly
-    /// followed by W_h [H, 3H] (with I = 0, at W_h).
-    func stepForward(_ t: Int, a: UnsafePointer<T>, aStride: Int? = nil, wh w: UnsafePointer<T>, clip: T) {
-        let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, aS = aStride ?? H3, sld = stateLd
+    /// followed by W_h [H, 3H] (with I = 0, at W_h). With a = nil the caller has already written
+    /// step t's pre-activation into `gates` (an input projection for all steps at once, as the
+    /// encoders do): it seeds the recurrent products and the gates overwrite it.
+    func stepForward(_ t: Int, a: UnsafePointer<T>?, aStride: Int? = nil, wh w: UnsafePointer<T>, clip: T) {
+        let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, sld = stateLd
         let h = state(prevSlot(t)), out = state(outSlot(t))
         let xhPrev = xh.p + prevSlot(t) * B * ld, xhOut = xh.p + outSlot(t) * B * ld
         let g = gates.p + t * B * H3, rt = rho.p + t * B * ld, gh = self.gh.p
@@ -112,7 +116,12 @@ final class GRURun<T: Scalar> {
         if copyOut && t == (reverse ? steps - 1 : 0) {
             for bi in 0..<B { (xhPrev + bi * ld + I).update(from: h + bi * sld, count: H) }
         }
-        gemm(B, 2 * H, ld, xhPrev, ld, w, H3, gh, H3)
+        // Seeding gh (rather than reading a from gates) keeps the gate loops free of a pointer that
+        // aliases their output, which would stop LLVM from vectorising them.
+        let seeded: T = a == nil ? 1 : 0
+        if a == nil { gh.update(from: g, count: B * H3) }
+        let (a, aS): (UnsafePointer<T>, Int) = a.map { ($0, aStride ?? H3) } ?? (UnsafePointer(zeroRow.p), 0)
+        gemm(B, 2 * H, ld, xhPrev, ld, w, H3, gh, H3, beta: seeded)
         for bi in 0..<B {
             let ar = a + bi * aS, au = ar + H, ghr = gh + bi * H3, ghu = ghr + H
             let gr = g + bi * H3, gu = gr + H, hr = h + bi * sld, rr = rt + bi * ld + I
@@ -123,7 +132,7 @@ final class GRURun<T: Scalar> {
                 rr[j] = r * hr[j]
             }
         }
-        gemm(B, H, ld, rt, ld, w + 2 * H, H3, gh + 2 * H, H3)
+        gemm(B, H, ld, rt, ld, w + 2 * H, H3, gh + 2 * H, H3, beta: seeded)
         let lo = -clip, vt = vStore.map { $0.p + t * B * H }
         for bi in 0..<B {
             let ac = a + bi * aS + 2 * H, ghc = gh + bi * H3 + 2 * H, gu = g + bi * H3 + H, gc = gu + H

@@ -213,5 +213,8 @@ extension LFADSModel {
         else { for t in stride(from: dims.T - 1, through: 0, by: -1) { step(t) } }
         addColumnSums(carry, rows: B, cols: H, ld: ld, into: G + p.h0!)
         run.accumulateRecurrentGrads(dWh: G + p.fusedRows(I), db: G + p.b)
+        // W_x's gradient over all steps from x̃, which runEncoder projected outside the run.
+        let TB = dims.T * B, H3 = 3 * H
+        gemm(dims.N, H3, TB, xIn.p, dims.N, transA: true, run.dA.p, H3, G + p.wx, H3, beta: 1)
     }
 }

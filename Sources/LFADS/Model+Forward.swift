@@ -44,7 +44,6 @@ extension LFADSModel {
         if let con, let conP { prepareControllerInputs(P, noise: noise, conP: conP, con: con) }
 
         // Time loop: controller, controller output, generator, factors.
-        let Hc = d.Hc
         for t in 0..<d.T {
             if let con, let conP {
                 let (xz, xr, ld) = con.input(t)
@@ -53,7 +52,7 @@ extension LFADSModel {
                     let s = src + b * F, m = mask + b * F, o1 = xz + b * ld, o2 = xr + b * ld
                     for j in 0..<F { let v = s[j] * m[j]; o1[j] = v; o2[j] = v }
                 }
-                con.stepForward(t, a: conA.p + t * B * 3 * Hc, wh: P + conP.fusedRows(F), clip: clip)
+                con.stepForward(t, a: nil, wh: P + conP.fusedRows(F), clip: clip)
                 controllerOutput(t, P, noise: noise, sample: sample)
             }
             gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(U), clip: clip)
@@ -69,7 +68,7 @@ extension LFADSModel {
         return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
     }
 
-    /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn and written where each encoder's fused GEMMs read it.
+    /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn, from which each encoder projects it (runEncoder).
     /// s_sv = m_sv/(1 − sv_rate) only in passes that apply the SV mask; elsewhere it is 1.
     /// Held-out neurons and forward bins are zero whatever the noise bundle holds, so no pass (training,
     /// validation or posterior sampling) can show them to the encoder.
@@ -79,16 +78,6 @@ extension LFADSModel {
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
         for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
         d.forEachHidden { xi[$0] = 0 }
-        for run in encoders {
-            for t in 0..<d.T {
-                let (xz, xr, ld) = run.input(t)
-                let src = xi + t * B * N
-                for b in 0..<B {
-                    let s = src + b * N, o1 = xz + b * ld, o2 = xr + b * ld
-                    for j in 0..<N { let v = s[j]; o1[j] = v; o2[j] = v }
-                }
-            }
-        }
     }
 
     /// μ_co, ℓ_co and u_t from the controller state s_t (one GEMM for both maps); u_t goes where
@@ -112,13 +101,19 @@ extension LFADSModel {
         }
     }
 
+    /// An encoder's input projection b + x̃_t·W_x for all steps is one [T·B, N] × [N, 3H] GEMM into its
+    /// gates, before the time loop; each step then multiplies only by W_h. Its runs keep no copy of
+    /// x̃ (docs/performance.md, "Memory").
     func runEncoder(_ run: GRURun<T>, _ p: GRUParams, _ P: UnsafePointer<T>, _ clip: T) {
-        broadcastRows(P + p.h0!, rows: dims.B, cols: p.units, into: run.initial, ld: run.stateLd)
-        let w = P + p.fusedRows(run.I), b = P + p.b
+        let d = dims, H3 = 3 * p.units, TB = d.T * d.B
+        broadcastRows(P + p.h0!, rows: d.B, cols: p.units, into: run.initial, ld: run.stateLd)
+        broadcastRows(P + p.b, rows: TB, cols: H3, into: run.gates.p, ld: H3)
+        gemm(TB, H3, d.N, xIn.p, d.N, P + p.wx, H3, run.gates.p, H3, beta: 1)
+        let w = P + p.fusedRows(0)
         if run.reverse {
-            for t in stride(from: dims.T - 1, through: 0, by: -1) { run.stepForward(t, a: b, aStride: 0, wh: w, clip: clip) }
+            for t in stride(from: d.T - 1, through: 0, by: -1) { run.stepForward(t, a: nil, wh: w, clip: clip) }
         } else {
-            for t in 0..<dims.T { run.stepForward(t, a: b, aStride: 0, wh: w, clip: clip) }
+            for t in 0..<d.T { run.stepForward(t, a: nil, wh: w, clip: clip) }
         }
     }
 
@@ -159,8 +154,8 @@ extension LFADSModel {
             }
         }
         let TB = d.T * B
-        broadcastRows(P + conP.b, rows: TB, cols: Hc3, into: conA.p, ld: Hc3)
-        gemm(TB, Hc3, 2 * E, ci.p, 2 * E, P + conP.wx, Hc3, conA.p, Hc3, beta: 1)
+        broadcastRows(P + conP.b, rows: TB, cols: Hc3, into: con.gates.p, ld: Hc3)
+        gemm(TB, Hc3, 2 * E, ci.p, 2 * E, P + conP.wx, Hc3, con.gates.p, Hc3, beta: 1)
         broadcastRows(P + conP.h0!, rows: B, cols: d.Hc, into: con.initial, ld: con.stateLd)
     }
 }

@@ -46,7 +46,7 @@ public final class LFADSModel<T: Scalar> {
 
     // Forward caches, time-major.
     let xIn: Buffer<T>                         // [T,B,N] encoder input x̃
-    let icFwd: GRURun<T>, icBwd: GRURun<T>     // x̃ fused into their recurrent GEMMs
+    let icFwd: GRURun<T>, icBwd: GRURun<T>     // x̃ projected for all steps at once
     let ciFwd: GRURun<T>?, ciBwd: GRURun<T>?
     let encoders: [GRURun<T>]
     let eIc: Buffer<T>                         // [B,2Eic] after d_ic
@@ -54,7 +54,6 @@ public final class LFADSModel<T: Scalar> {
     let gen: GRURun<T>                         // slot 0 = g0; u_t fused
     let con: GRURun<T>?                        // φ_{t−1} ⊙ d_φ,t fused
     let ci: Buffer<T>                          // [T,B,2Eci]
-    let conA: Buffer<T>                        // [T,B,3Hc] b + ci_t·W_x,ci
     public let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
     let coW: Buffer<T>                         // [Hc,2U] W_mean | W_logvar side by side: one GEMM
     let coWT: Buffer<T>                        // [2U,Hc] its transpose, for backward's NN products
@@ -82,7 +81,7 @@ public final class LFADSModel<T: Scalar> {
     let dCi: Buffer<T>, dFacW: Buffer<T>
     let dEnc: Buffer<T>                        // [T,B,Eci] gradient on the CI forward encoder's outputs
     let dEncCi: Buffer<T>                      // [T,B,Eci] second CI direction
-    let dEncRows: Buffer<T>                    // [B,N+max E] an encoder's backward rows
+    let dEncRows: Buffer<T>                    // [B,max E] an encoder's backward rows
     let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
 
     public init(hp: Hyperparameters, batch B: Int) {
@@ -104,15 +103,15 @@ public final class LFADSModel<T: Scalar> {
         func run(_ H: Int, _ I: Int, reverse: Bool = false, contiguous: Bool = false) -> GRURun<T> {
             GRURun(T: d.T, B: B, H: H, inputs: I, reverse: reverse, contiguousStates: contiguous, keepsUnclipped: false)
         }
-        icFwd = run(d.Eic, N); icBwd = run(d.Eic, N, reverse: true)
-        ciFwd = d.hasController ? run(d.Eci, N) : nil
-        ciBwd = d.hasController ? run(d.Eci, N, reverse: true) : nil
+        icFwd = run(d.Eic, 0); icBwd = run(d.Eic, 0, reverse: true)
+        ciFwd = d.hasController ? run(d.Eci, 0) : nil
+        ciBwd = d.hasController ? run(d.Eci, 0, reverse: true) : nil
         encoders = [icFwd, icBwd] + [ciFwd, ciBwd].compactMap { $0 }
         eIc = Buffer(B * 2 * d.Eic)
         icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
         gen = run(d.Hg, d.U, contiguous: true)
         con = d.hasController ? run(d.Hc, d.F) : nil
-        ci = Buffer(TB * 2 * d.Eci); conA = Buffer(TB * 3 * d.Hc)
+        ci = Buffer(TB * 2 * d.Eci)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
         coW = Buffer(d.Hc * 2 * d.U); coWT = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
         gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
@@ -125,7 +124,7 @@ public final class LFADSModel<T: Scalar> {
         dCo = Buffer(TB * 2 * d.U)
         klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U); dCoW = Buffer(d.Hc * 2 * d.U)
         dCi = Buffer(TB * 2 * d.Eci); dFacW = Buffer(d.Hg * d.F)
-        dEnc = Buffer(TB * d.Eci); dEncCi = Buffer(TB * d.Eci); dEncRows = Buffer(B * (N + max(d.Eic, d.Eci)))
+        dEnc = Buffer(TB * d.Eci); dEncCi = Buffer(TB * d.Eci); dEncRows = Buffer(B * max(d.Eic, d.Eci))
         dIcMean = Buffer(B * d.D); dIcLogvar = Buffer(B * d.D); dEIc = Buffer(B * 2 * d.Eic); dZ = Buffer(B * d.D)
     }
 
