@@ -19,7 +19,9 @@ extension H5File {
             defer { H5Pclose(fcpl) }
             let id = H5Fcreate(path, chdf5_f_acc_trunc(), fcpl, fapl)
             guard id >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
-            return H5File(path: path, fileID: id, writable: true)
+            let file = H5File(path: path, fileID: id, writable: true)
+            file.isParallel = true
+            return file
         }
     }
 

@@ -100,7 +100,14 @@ extension H5File {
             // Chunks can be neither scalar nor larger than a fixed dimension. An array is
             // chunked to carry its checksum (docs/data.md §7); a scalar lives inside the dataset's
             // object header (compact), covered by the header's checksum; an empty array has no data.
-            if !shape.isEmpty && !values.isEmpty {
+            // A parallel file's arrays stay as they were (contiguous; compressed only if asked).
+            if isParallel {
+                if compress && !shape.isEmpty && !values.isEmpty {
+                    let chunk = chunkShape(shape, elementSize: Int(H5Tget_size(fileType))).map { hsize_t($0) }
+                    guard H5Pset_chunk(dcpl, Int32(chunk.count), chunk) >= 0, H5Pset_shuffle(dcpl) >= 0,
+                          H5Pset_deflate(dcpl, 4) >= 0 else { throw failure() }
+                }
+            } else if !shape.isEmpty && !values.isEmpty {
                 let chunk = chunkShape(shape, elementSize: Int(H5Tget_size(fileType))).map { hsize_t($0) }
                 guard setChecksummedChunks(dcpl, chunk: chunk, compress: compress) else { throw failure() }
             } else if shape.isEmpty {

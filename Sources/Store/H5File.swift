@@ -6,6 +6,9 @@ public final class H5File: @unchecked Sendable {  // all state is touched under 
     public let path: String
     public let isWritable: Bool
     private var fileID: hid_t
+    /// Opened through the MPI-IO driver (`createParallel`): its writes are independent, and HDF5
+    /// allows filters (the checksum) only with collective ones (docs/data.md §7).
+    var isParallel = false
 
     init(path: String, fileID: hid_t, writable: Bool) {
         self.path = path
