@@ -5,7 +5,8 @@ import XCTest
 /// Every file Store writes carries checksums that a read verifies (docs/data.md §7): damaged
 /// bytes anywhere give a StoreError, never different numbers, a crash or a hang.
 final class IntegrityTests: StoreTestCase {
-    private let hps = "{" + (0..<60).map { "\"key\($0)\": \(Double($0) * 0.125)" }.joined(separator: ", ") + "}"
+    // Longer than the 4 KiB an attribute heap block holds, like a search's config attribute.
+    private let hps = "{" + (0..<400).map { "\"key\($0)\": \(Double($0) * 0.125)" }.joined(separator: ", ") + "}"
 
     /// A file shaped like the ones SpikeSAE writes: parameters, a compressed table, int64 indices,
     /// a scalar, a group with more than 8 datasets, and more than 8 attributes, one of them long.
