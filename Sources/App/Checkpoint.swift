@@ -31,9 +31,25 @@ package enum Checkpoint {
 
     /// The hyperparameters the checkpointed model was trained with (a PBT member's explored ones).
     package static func hyperparameters(_ path: String) throws -> Hyperparameters {
-        let f = try H5File.open(path)
-        defer { try? f.close() }
-        return try hyperparameters(in: f, path: path)
+        try explainingDamage(path) {
+            let f = try H5File.open(path)
+            defer { try? f.close() }
+            return try hyperparameters(in: f, path: path)
+        }
+    }
+
+    /// A checkpoint that fails its checksums or is cut short (docs/data.md §7) cannot be trained
+    /// on; the error says how to get going again.
+    static func explainingDamage<R>(_ path: String, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as StoreError {
+            switch e {
+            case .corrupt, .notHDF5, .readFailed:
+                throw RunError("\(e). To recover: copy back a previous copy of \((path as NSString).lastPathComponent) "
+                               + "if you keep one; otherwise rerun the training that wrote it (train: a fresh run "
+                               + "without --resume; search: rerun the affected trials, e.g. a new search with the same config)")
+            default: throw e
+            }
+        }
     }
 
     private static func hyperparameters(in f: H5File, path: String) throws -> Hyperparameters {
@@ -42,6 +58,10 @@ package enum Checkpoint {
     }
 
     package static func read(_ path: String, hp: Hyperparameters) throws -> TrainerState {
+        try explainingDamage(path) { try readState(path, hp: hp) }
+    }
+
+    private static func readState(_ path: String, hp: Hyperparameters) throws -> TrainerState {
         let f = try H5File.open(path)
         defer { try? f.close() }
         let params = try f.readFloat("params").values

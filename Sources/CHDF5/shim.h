@@ -32,3 +32,6 @@ static inline unsigned chdf5_f_obj_all(void)      { return H5F_OBJ_ALL; }
 static inline H5FD_mpio_xfer_t chdf5_mpio_independent(void) { return H5FD_MPIO_INDEPENDENT; }
 static inline H5FD_mpio_xfer_t chdf5_mpio_collective(void) { return H5FD_MPIO_COLLECTIVE; }
 static inline MPI_Info chdf5_info_null(void) { return MPI_INFO_NULL; }
+// Store: checksummed layouts (docs/data.md §7).
+static inline hid_t    chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }
+static inline H5F_libver_t chdf5_libver_latest(void) { return H5F_LIBVER_LATEST; }

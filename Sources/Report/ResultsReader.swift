@@ -101,7 +101,10 @@ public enum ResultsReader {
         }
         defer { try? f.close() }
         // Any Store error below means a damaged or foreign file; keep it to one line.
-        do { return try read(f, path: path) } catch let e as StoreError { throw ReportError(oneLine("\(path): \(e)")) }
+        do {
+            try f.verifyChecksums()  // the whole file, not only the columns a report draws (docs/data.md §7)
+            return try read(f, path: path)
+        } catch let e as StoreError { throw ReportError(oneLine("\(path): \(e)")) }
     }
 
     static func resolve(_ input: String) throws -> String {

@@ -2,13 +2,25 @@ import CHDF5
 
 extension H5File {
     /// Sets a scalar variable-length UTF-8 string attribute (h5py reads it as `str`).
+    /// Sets a scalar UTF-8 string attribute, fixed-length so that it is stored inside the object
+    /// header and covered by its checksum (variable-length strings live in HDF5's global heap,
+    /// which has none; docs/data.md §7). h5py reads it as `bytes`.
     public func setAttribute(_ name: String, string: String, on path: String = "/") throws {
         try withHDF5 {
-            let type = try variableStringType(name, path)
+            let bytes = Array(string.utf8)
+            guard bytes.count <= maxCheckedStringBytes else {
+                throw StoreError.attributeFailed(
+                    file: self.path, object: display(path), attribute: name,
+                    message: "\(bytes.count) bytes is longer than the \(maxCheckedStringBytes) a checksummed attribute holds")
+            }
+            let type = H5Tcopy(chdf5_c_s1())
+            guard type >= 0 else { throw attributeFailure(name, path, "making a string type") }
             defer { H5Tclose(type) }
-            try string.withCString { chars in
-                var pointer: UnsafePointer<CChar>? = chars
-                try writeAttribute(name, on: path, type: type, memoryType: type, value: &pointer)
+            // One byte more than the text, for the terminating NUL (a size of 0 is invalid).
+            guard H5Tset_size(type, bytes.count + 1) >= 0, H5Tset_strpad(type, H5T_STR_NULLTERM) >= 0,
+                  H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else { throw attributeFailure(name, path, "making a string type") }
+            try (bytes + [0]).withUnsafeBytes { raw in
+                try writeAttribute(name, on: path, type: type, memoryType: type, value: raw.baseAddress!)
             }
         }
     }
@@ -112,7 +124,11 @@ extension H5File {
     // MARK: - Helpers; all run under the HDF5 lock.
 
     private func attributeFailure(_ name: String, _ path: String, _ action: String) -> StoreError {
-        .attributeFailed(file: self.path, object: display(path), attribute: name,
+        if let checksum = hdf5ChecksumFailure() {
+            H5Eclear2(chdf5_e_default())
+            return .corrupt(file: self.path, object: "attribute '\(name)' on '\(display(path))'", message: checksum)
+        }
+        return .attributeFailed(file: self.path, object: display(path), attribute: name,
                          message: "\(action) failed: \(hdf5ErrorMessage())")
     }
 

@@ -65,7 +65,11 @@ extension H5File {
     }
 
     func readFailure(_ dataset: String) -> StoreError {
-        .readFailed(file: path, dataset: display(dataset), message: hdf5ErrorMessage())
+        if let checksum = hdf5ChecksumFailure() {
+            H5Eclear2(chdf5_e_default())
+            return .corrupt(file: path, object: "dataset '\(display(dataset))'", message: checksum)
+        }
+        return .readFailed(file: path, dataset: display(dataset), message: hdf5ErrorMessage())
     }
 
     /// Dimensions of a dataset; [] for a scalar. Call under the lock.

@@ -9,13 +9,19 @@ extension H5File {
     public static func createParallel(_ path: String, communicator: MPI_Comm) throws -> H5File {
         try withHDF5 {
             let fapl = H5Pcreate(chdf5_p_file_access())
-            guard fapl >= 0, H5Pset_fapl_mpio(fapl, communicator, chdf5_info_null()) >= 0 else {
+            guard fapl >= 0, H5Pset_fapl_mpio(fapl, communicator, chdf5_info_null()) >= 0,
+                  requireChecksummedFormat(fapl) >= 0 else {
                 throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage())
             }
             defer { H5Pclose(fapl) }
-            let id = H5Fcreate(path, chdf5_f_acc_trunc(), chdf5_p_default(), fapl)
+            let fcpl = makeFileCreate()
+            guard fcpl >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
+            defer { H5Pclose(fcpl) }
+            let id = H5Fcreate(path, chdf5_f_acc_trunc(), fcpl, fapl)
             guard id >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
-            return H5File(path: path, fileID: id, writable: true)
+            let file = H5File(path: path, fileID: id, writable: true)
+            file.isParallel = true
+            return file
         }
     }
 
@@ -43,7 +49,9 @@ extension H5File {
             case .float64: type = chdf5_native_double(); var f = fill; ok = H5Pset_fill_value(dcpl, type, &f)
             case .int64: type = chdf5_native_int64(); var f = Int64(fill.isFinite ? fill : -1); ok = H5Pset_fill_value(dcpl, type, &f)
             }
-            guard H5Pset_chunk(dcpl, Int32(chunk.count), chunk) >= 0, ok >= 0 else { throw failure() }
+            guard H5Pset_chunk(dcpl, Int32(chunk.count), chunk) >= 0, ok >= 0,
+                  keepCompact(dcpl, links: false) >= 0 else { throw failure() }
+            try makeParents(of: name)
             let lcpl = H5Pcreate(chdf5_p_link_create())
             guard lcpl >= 0 else { throw failure() }
             defer { H5Pclose(lcpl) }

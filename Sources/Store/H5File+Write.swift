@@ -97,12 +97,21 @@ extension H5File {
             let dcpl = H5Pcreate(chdf5_p_dataset_create())
             guard dcpl >= 0 else { throw failure() }
             defer { H5Pclose(dcpl) }
-            // Chunks can be neither scalar nor larger than a fixed dimension, so a scalar
-            // or empty array is stored plainly even when compression was asked for.
-            if compress && !shape.isEmpty && !values.isEmpty {
+            // Chunks can be neither scalar nor larger than a fixed dimension. An array is
+            // chunked to carry its checksum (docs/data.md §7); a scalar lives inside the dataset's
+            // object header (compact), covered by the header's checksum; an empty array has no data.
+            // A parallel file's arrays stay as they were (contiguous; compressed only if asked).
+            if isParallel {
+                if compress && !shape.isEmpty && !values.isEmpty {
+                    let chunk = chunkShape(shape, elementSize: Int(H5Tget_size(fileType))).map { hsize_t($0) }
+                    guard H5Pset_chunk(dcpl, Int32(chunk.count), chunk) >= 0, H5Pset_shuffle(dcpl) >= 0,
+                          H5Pset_deflate(dcpl, 4) >= 0 else { throw failure() }
+                }
+            } else if !shape.isEmpty && !values.isEmpty {
                 let chunk = chunkShape(shape, elementSize: Int(H5Tget_size(fileType))).map { hsize_t($0) }
-                guard H5Pset_chunk(dcpl, Int32(chunk.count), chunk) >= 0, H5Pset_shuffle(dcpl) >= 0,
-                      H5Pset_deflate(dcpl, 4) >= 0 else { throw failure() }
+                guard setChecksummedChunks(dcpl, chunk: chunk, compress: compress) else { throw failure() }
+            } else if shape.isEmpty {
+                guard H5Pset_layout(dcpl, H5D_COMPACT) >= 0 else { throw failure() }
             }
 
             // Written unnamed and linked only once complete, so a failed write never leaves
@@ -132,6 +141,7 @@ extension H5File {
             if existing == .dataset {
                 guard H5Ldelete(fid, name, chdf5_p_default()) >= 0 else { throw failure() }
             }
+            try makeParents(of: name)
             let lcpl = H5Pcreate(chdf5_p_link_create())
             guard lcpl >= 0 else { throw failure() }
             defer { H5Pclose(lcpl) }

@@ -6,6 +6,9 @@ public final class H5File: @unchecked Sendable {  // all state is touched under 
     public let path: String
     public let isWritable: Bool
     private var fileID: hid_t
+    /// Opened through the MPI-IO driver (`createParallel`): its writes are independent, and HDF5
+    /// allows filters (the checksum) only with collective ones (docs/data.md §7).
+    var isParallel = false
 
     init(path: String, fileID: hid_t, writable: Bool) {
         self.path = path
@@ -40,6 +43,9 @@ public final class H5File: @unchecked Sendable {  // all state is touched under 
                 if message.contains("unable to lock") || message.contains("already open") {
                     throw StoreError.cannotOpen(file: path, reason: message)
                 }
+                if isChecksumFailure(message) {
+                    throw StoreError.corrupt(file: path, object: "its superblock", message: message)
+                }
                 throw StoreError.notHDF5(file: path, message: message)
             }
             return H5File(path: path, fileID: id, writable: writable)
@@ -57,10 +63,15 @@ public final class H5File: @unchecked Sendable {  // all state is touched under 
         }
         return try withHDF5 {
             let fapl = makeFileAccess()
-            guard fapl >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
+            guard fapl >= 0, requireChecksummedFormat(fapl) >= 0 else {
+                throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage())
+            }
             defer { H5Pclose(fapl) }
+            let fcpl = makeFileCreate()
+            guard fcpl >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
+            defer { H5Pclose(fcpl) }
             let flags = overwrite ? chdf5_f_acc_trunc() : chdf5_f_acc_excl()
-            let id = H5Fcreate(path, flags, chdf5_p_default(), fapl)
+            let id = H5Fcreate(path, flags, fcpl, fapl)
             guard id >= 0 else { throw StoreError.cannotCreate(file: path, reason: hdf5ErrorMessage()) }
             return H5File(path: path, fileID: id, writable: true)
         }
@@ -120,13 +131,16 @@ extension H5File {
         var prefix = ""
         for part in path.split(separator: "/") {
             prefix += "/" + part
-            guard H5Lexists(fid, prefix, chdf5_p_default()) > 0 else {
+            let found = H5Lexists(fid, prefix, chdf5_p_default())
+            guard found > 0 else {
+                if found < 0 { try throwIfCorrupt(path) }
                 H5Eclear2(chdf5_e_default())
                 return .missing
             }
         }
         let oid = H5Oopen(fid, prefix.isEmpty ? "/" : prefix, chdf5_p_default())
         guard oid >= 0 else {
+            try throwIfCorrupt(path)
             H5Eclear2(chdf5_e_default())  // a dangling soft or external link
             return .missing
         }

@@ -15,6 +15,25 @@ func withHDF5<R>(_ body: () throws -> R) rethrows -> R {
     return try body()
 }
 
+/// Every message on HDF5's error stack, innermost first; the stack is left as it is.
+func hdf5ErrorStack() -> [String] {
+    var messages: [String] = []
+    withUnsafeMutablePointer(to: &messages) { slot in
+        _ = H5Ewalk2(chdf5_e_default(), H5E_WALK_UPWARD, { _, err, data in
+            if let desc = err?.pointee.desc {
+                data?.assumingMemoryBound(to: [String].self).pointee.append(String(cString: desc))
+            }
+            return 0
+        }, slot)
+    }
+    return messages
+}
+
+/// The checksum message on HDF5's error stack, if the failure is one; the stack is left as it is.
+func hdf5ChecksumFailure() -> String? {
+    hdf5ErrorStack().first(where: isChecksumFailure)
+}
+
 /// The innermost (most specific) message on HDF5's error stack, which is then cleared.
 func hdf5ErrorMessage() -> String {
     var innermost: String?

@@ -21,6 +21,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case attributeType(file: String, object: String, attribute: String, type: String, expected: String)
     case attributeFailed(file: String, object: String, attribute: String, message: String)
     case renameFailed(from: String, to: String, reason: String)
+    /// A checksum mismatch (docs/data.md §7): `object` reads "dataset 'x'", "attribute 'a' on '/'".
+    case corrupt(file: String, object: String, message: String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(f): attribute '\(a)' on '\(object)': \(message)"
         case let .renameFailed(from, to, reason):
             return "cannot rename \(from) to \(to): \(reason)"
+        case let .corrupt(f, object, message):
+            return "\(f) is corrupt: \(object) fails its checksum (\(message)); the file was damaged after it was written and cannot be used"
         }
     }
 }

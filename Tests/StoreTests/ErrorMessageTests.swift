@@ -50,8 +50,9 @@ final class ErrorMessageTests: StoreTestCase {
         let f = try H5File.open(path)
         XCTAssertEqual(try f.info("train_data").shape, [64, 64], "metadata is intact")
         let message = storeError { _ = try f.readFloat("train_data") }?.description ?? ""
-        XCTAssertEqual(message, "\(path) is not a readable HDF5 file (truncated or corrupt?): "
-                                + "reading dataset 'train_data' failed: inflate() failed")
+        // The chunk's Fletcher32 checksum (docs/data.md §7) refuses it before zlib sees it.
+        XCTAssertEqual(message, "\(path) is corrupt: dataset 'train_data' fails its checksum (data error detected by "
+                                + "Fletcher32 checksum); the file was damaged after it was written and cannot be used")
         assertNoOpenObjects(f)
     }
 

@@ -71,16 +71,18 @@ final class RoundTripTests: StoreTestCase {
         try h5.close()
         let reopened = try H5File.open(path)
         XCTAssertEqual(try RawHDF5.storageLayout(path, "counts"),
-                       StorageLayout(chunked: true, filters: ["shuffle", "deflate"]))
+                       StorageLayout(chunked: true, filters: ["shuffle", "deflate", "filter 3"]))  // 3: Fletcher32, last
         XCTAssertEqual(try reopened.readFloat("counts").values, values)
         XCTAssertEqual(try reopened.readFloat("counts").shape, [40, 30, 20])
     }
 
-    func testUncompressedIsContiguous() throws {
+    func testUncompressedIsChunkedForItsChecksum() throws {
         let h5 = try H5File.create(file("u.h5"), overwrite: false)
         try h5.write("x", shape: [4], floats: [1, 2, 3, 4])
+        try h5.write("s", shape: [], doubles: [2])
         try h5.close()
-        XCTAssertEqual(try RawHDF5.storageLayout(file("u.h5"), "x"), StorageLayout(chunked: false, filters: []))
+        XCTAssertEqual(try RawHDF5.storageLayout(file("u.h5"), "x"), StorageLayout(chunked: true, filters: ["filter 3"]))
+        XCTAssertEqual(try RawHDF5.storageLayout(file("u.h5"), "s"), StorageLayout(chunked: false, filters: []))
     }
 
     func testChunksKeepTrailingRowsAndStaySmall() {
