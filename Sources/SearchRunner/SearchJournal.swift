@@ -24,7 +24,7 @@ final class SearchJournal {
 
     /// Appends one result as a line and fsyncs it.
     func append(_ result: WorkResult) throws {
-        var line = try SearchJSON.encode(result)
+        var line = SealedJSON.seal(try SearchJSON.encode(result))
         line.append(UInt8(ascii: "\n"))
         try line.withUnsafeBytes { raw in
             var offset = 0
@@ -57,7 +57,10 @@ final class SearchJournal {
         lines.removeLast()   // the empty remainder after the final newline, or the torn line
         var out: [WorkResult] = []
         for (i, line) in lines.enumerated() {
-            do { out.append(try SearchJSON.decode(WorkResult.self, from: Data(line))) } catch {
+            do {
+                let json = try SealedJSON.open(Data(line), what: "\(path) line \(i + 1)")
+                out.append(try SearchJSON.decode(WorkResult.self, from: json))
+            } catch {
                 throw JournalError("\(path) line \(i + 1): not a recorded result (\(error)); the search state is damaged")
             }
         }

@@ -40,7 +40,7 @@ public enum SearchRun {
     }
 
     static func checkpoint(_ plan: SearchPlan, _ path: String) throws {
-        try AtomicFile.write(try SearchJSON.encode(plan), to: path)
+        try AtomicFile.write(SealedJSON.seal(try SearchJSON.encode(plan)), to: path)
     }
 
     /// The selected model per size: its params.h5 and its rates on the full valid split and the size's train subset.

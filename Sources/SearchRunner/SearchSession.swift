@@ -52,8 +52,14 @@ public final class SearchSession {
         var replayed = 0, torn = false
         if o.resume {
             // The last compaction, then every result recorded after it, in the order recorded.
+            let statePath = self.statePath
             plan = try fm.contents(atPath: statePath).map {
-                try SearchJSON.decode(SearchPlan.self, from: $0).attach(space: setup.spec.space, stateDir: stateDir)
+                let json: Data
+                do { json = try SealedJSON.open($0, what: statePath) } catch {
+                    throw SealError("\(error); restore it from a copy if you keep one, or rerun the search "
+                                    + "(`spikesae search --config ... --out \(dir) --force`): its finished trials cannot be recovered without it")
+                }
+                return try SearchJSON.decode(SearchPlan.self, from: json).attach(space: setup.spec.space, stateDir: stateDir)
             } ?? fresh()
             let (results, cut) = try SearchJournal.read(journalPath)
             torn = cut

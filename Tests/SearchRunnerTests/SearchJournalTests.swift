@@ -145,4 +145,34 @@ struct SearchJournalTests {
             "\($0)".contains(journal + " line 2") && "\($0)".contains("damaged")
         }
     }
+
+    /// Changes the first digit after `"content":` into another digit: still valid JSON, other numbers.
+    static func changeADigit(_ text: String) -> String {
+        var chars = Array(text)
+        let start = text.range(of: "\"content\":")!.upperBound.utf16Offset(in: text)
+        let i = (start..<chars.count).first { chars[$0].isNumber }!
+        chars[i] = chars[i] == "7" ? "3" : "7"
+        return String(chars)
+    }
+
+    @Test func aJournalLineWhoseNumbersChangedFailsItsChecksum() throws {
+        let (_, cut) = try Self.killedAtTwo("digit")
+        let journal = cut + "/run/state/search_journal.jsonl"
+        let lines = try Self.journalLines(cut)
+        try ([lines[0], Self.changeADigit(lines[1])].joined(separator: "\n") + "\n")
+            .write(toFile: journal, atomically: false, encoding: .utf8)
+        #expect { _ = try Self.resume(cut) } throws: {
+            "\($0)".contains(journal + " line 2") && "\($0)".contains("SHA-256")
+        }
+    }
+
+    @Test func aDamagedSearchStateIsRefusedWithHowToRecover() throws {
+        let (_, cut) = try Self.killedAtTwo("state")
+        let state = cut + "/run/search_state.json"
+        try Self.changeADigit(try String(contentsOfFile: state, encoding: .utf8))
+            .write(toFile: state, atomically: false, encoding: .utf8)
+        #expect { _ = try Self.resume(cut) } throws: {
+            "\($0)".contains(state) && "\($0)".contains("SHA-256") && "\($0)".contains("--force")
+        }
+    }
 }
