@@ -82,6 +82,11 @@ enum ParallelResults {
         }
         try f.close()
         if world.rank == 0 {
+            // Parallel HDF5 takes no Fletcher32 with independent writes, so the rows get a SHA-256
+            // each, recorded once every rank has closed the file (docs/data.md §7).
+            let sealed = try H5File.open(tmp, writable: true)
+            try sealed.sealDatasets()
+            try sealed.close()
             try AtomicFile.commit(tmp, to: path)
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import ModelIO
+import Store
 
 /// The search's own checkpoint files, search_state.json and each line of the journal, carry the
 /// SHA-256 of their JSON, as every HDF5 file carries HDF5's checksums (docs/data.md §7): the file

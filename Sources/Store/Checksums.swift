@@ -107,7 +107,44 @@ extension H5File {
         let prefix = group == "/" ? "" : group + "/"
         for name in datasetNames(in: group) where try info(prefix + name).kind.isNumeric {
             _ = try readDouble(prefix + name)
+            if let sealed = try stringAttribute(Self.sealAttribute, on: prefix + name),
+               try storedSHA256(prefix + name) != sealed {
+                throw StoreError.corrupt(file: path, object: "dataset '\(display(prefix + name))'",
+                                         message: "its data no longer matches the SHA-256 recorded when it was written")
+            }
         }
         for name in groupNames(in: group) { try verifyChecksums(under: prefix + name) }
+    }
+
+    /// The attribute that carries the SHA-256 of a dataset's stored bytes where HDF5 cannot
+    /// checksum them: the rows of a results.h5 written through parallel HDF5, which allows no
+    /// filters with the independent writes the MPI search makes.
+    static let sealAttribute = "sha256"
+
+    /// Records the SHA-256 of every numeric dataset's stored bytes below `group` as its `sha256`
+    /// attribute, which `verifyChecksums` checks. Run on a file every writer has closed.
+    public func sealDatasets(under group: String = "/") throws {
+        let prefix = group == "/" ? "" : group + "/"
+        for name in datasetNames(in: group) where try info(prefix + name).kind.isNumeric {
+            try setAttribute(Self.sealAttribute, string: try storedSHA256(prefix + name), on: prefix + name)
+        }
+        for name in groupNames(in: group) { try sealDatasets(under: prefix + name) }
+    }
+
+    /// SHA-256 of a dataset's values in their stored type (native byte order).
+    func storedSHA256(_ dataset: String) throws -> String {
+        try withDataset(dataset) { did, fileType in
+            let memoryType = H5Tget_native_type(fileType, H5T_DIR_DEFAULT)
+            guard memoryType >= 0 else { throw readFailure(dataset) }
+            defer { H5Tclose(memoryType) }
+            let count = try shape(of: did, dataset).reduce(1, *)
+            var bytes = [UInt8](repeating: 0, count: count * H5Tget_size(memoryType))
+            if count > 0 {
+                guard H5Dread(did, memoryType, chdf5_s_all(), chdf5_s_all(), chdf5_p_default(), &bytes) >= 0 else {
+                    throw readFailure(dataset)
+                }
+            }
+            return sha256Hex(bytes)
+        }
     }
 }

@@ -48,9 +48,28 @@ struct SearchMPITests {
         }
         #expect(tables[0].status == [2, 2, 2, 2], "all completed")
         #expect(!tables[0].bestRates.isEmpty)
+        try Self.expectSealedRows(dir + "/np3/results.h5", copy: dir + "/changed.h5")
         // One rank per model: every trial is computed identically, whichever group runs it.
         #expect(tables[1] == tables[0])
         #expect(tables[2] == tables[0])
+    }
+
+    /// The parallel file's rows carry no Fletcher32 (parallel HDF5 allows none with independent
+    /// writes), so the coordinator seals each dataset with its SHA-256 (docs/data.md §7): a value
+    /// changed afterwards is refused.
+    static func expectSealedRows(_ path: String, copy: String) throws {
+        #expect(try H5File.open(path).stringAttribute("sha256", on: "trials/metrics")?.count == 64)
+        try H5File.open(path).verifyChecksums()
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let m = try H5File.open(copy).readDouble("trials/metrics")
+        var row = Array(m.values.prefix(m.shape[1]))
+        row[0] += 1
+        let w = try H5File.open(copy, writable: true)
+        try w.writeRows("trials/metrics", at: 0, doubles: row)
+        try w.close()
+        #expect { try H5File.open(copy).verifyChecksums() } throws: {
+            "\($0)".contains("dataset 'trials/metrics'") && "\($0)".contains("SHA-256")
+        }
     }
 
     @Test func theCoordinatorIdlesWhileGroupsTrain() throws {

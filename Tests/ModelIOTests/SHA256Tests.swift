@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ModelIO
+import Store
 
 /// FIPS 180-4 test vectors, block-boundary lengths and streaming.
 struct SHA256Tests {

@@ -122,4 +122,25 @@ final class IntegrityTests: StoreTestCase {
         try f.setAttribute("config", string: String(repeating: "x", count: 60_000))
         XCTAssertEqual(try f.stringAttribute("config")?.count, 60_000)
     }
+
+    /// The SHA-256 seal of data HDF5 cannot checksum (a parallel results.h5's rows): a value changed
+    /// after sealing, which Fletcher32 alone would accept, is refused by verifyChecksums.
+    func testSealedDatasetsRefuseDataChangedAfterSealing() throws {
+        let path = file("sealed.h5")
+        try writeSample(path)
+        let w = try H5File.open(path, writable: true)
+        try w.sealDatasets()
+        try w.close()
+        XCTAssertNoThrow(try H5File.open(path).verifyChecksums())
+        XCTAssertEqual(try H5File.open(path).stringAttribute("sha256", on: "best/size0/t3")?.count, 64)
+        let d = try H5File.open(path, writable: true)
+        try d.writeRows("best/size0/t3", at: 5, floats: [-1])
+        try d.close()
+        let f = try H5File.open(path)
+        let error = storeError { try f.verifyChecksums() }
+        guard case let .corrupt(file, object, message)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertEqual(file, path)
+        XCTAssertEqual(object, "dataset 'best/size0/t3'")
+        XCTAssertTrue(message.contains("SHA-256"), message)
+    }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming. Written here because the package adds no dependencies;
-/// used for data identity (`data_sha256`, `data_content_sha256`), not for security.
+/// used for data identity (`data_sha256`, `data_content_sha256`) and to seal what HDF5 cannot
+/// checksum (docs/data.md §7), not for security.
 public struct SHA256Hasher: Sendable {
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -97,23 +98,5 @@ public func hexString(_ bytes: [UInt8]) -> String {
 public func sha256Hex(_ bytes: [UInt8]) -> String {
     var hasher = SHA256Hasher()
     hasher.update(bytes)
-    return hexString(hasher.finalize())
-}
-
-/// SHA-256 of a file's bytes as lower-case hex, read in 1 MiB pieces so large files stay out of memory.
-public func fileSHA256(_ path: String) throws -> String {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw DatasetError("cannot open \(path): \(String(cString: strerror(errno)))")
-    }
-    defer { try? handle.close() }
-    var hasher = SHA256Hasher()
-    while true {
-        let piece: Data
-        do { piece = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-            throw DatasetError("cannot read \(path): \(error.localizedDescription)")
-        }
-        if piece.isEmpty { break }
-        piece.withUnsafeBytes { hasher.update($0) }
-    }
     return hexString(hasher.finalize())
 }
