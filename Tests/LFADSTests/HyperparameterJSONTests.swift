@@ -23,7 +23,8 @@ struct HyperparameterJSONTests {
         let allKeys = specKeys.union(["heldout_neurons", "forward_bins"])
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
-        let everyKey = allKeys.union(observationKeys)
+        // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
+        let everyKey = allKeys.union(observationKeys).union(["sbtt"])
         #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
