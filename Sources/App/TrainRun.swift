@@ -38,7 +38,7 @@ public enum TrainRun {
         try agree(comm) {
             guard leader else { return }
             try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps))
+            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT)
         }
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
@@ -47,7 +47,7 @@ public enum TrainRun {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps)))
+                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader {
