@@ -82,9 +82,13 @@ public enum TrainRun {
         let stopAfter = o.stopAfter ?? Int.max
         // A signal reaches the ranks at slightly different times; one allreduce per epoch makes them
         // all stop after the same epoch.
+        var skipsReported = 0
         try trainer.run(&state, shouldStop: { try anyRank(comm, StopSignal.requested || epochsThisRun >= stopAfter) }) { s, rec in
             epochsThisRun += 1
             guard leader else { return }
+            // SBTT steps with nothing observed were skipped on every rank (docs/model.md §15).
+            for w in trainer.skippedSteps.dropFirst(skipsReported) { log("warning: \(w)") }
+            skipsReported = trainer.skippedSteps.count
             try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
             try History.write(s.history, to: dir + "/history.csv")
             progress.epoch(rec, best: s.bestEpoch)

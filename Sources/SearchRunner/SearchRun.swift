@@ -104,8 +104,9 @@ public enum SearchRun {
             config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT))
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
-        // The data were checked against one observation model's domain, and co-bps is a Poisson metric.
-        for key in ["recon", "gamma_loc"] where spec.space[key] != nil {
+        // The data were checked against one observation model's domain (and, with sbtt, loaded with
+        // their missing elements), and co-bps is a Poisson metric.
+        for key in ["recon", "gamma_loc", "sbtt"] where spec.space[key] != nil {
             throw RunError("search.space.\(key) cannot be searched: the data are validated for the config's hps.\(key)")
         }
         if spec.selectBy == .validCobps && hp.observation != .poisson {

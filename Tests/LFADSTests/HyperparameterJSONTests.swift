@@ -30,8 +30,13 @@ struct HyperparameterJSONTests {
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
         let zigObj = try #require(try JSONSerialization.jsonObject(with: Data(zigJSON.utf8)) as? [String: Any])
-        #expect(Set(zigObj.keys) == everyKey)
+        #expect(Set(zigObj.keys) == allKeys.union(observationKeys))
         #expect(try Hyperparameters(json: zigJSON) == zig)
+        var sbtt = zig
+        sbtt.sbtt = 1
+        let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
+        #expect(Set(sbttObj.keys) == everyKey)
+        #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)
