@@ -48,4 +48,16 @@ struct SBTTTrainerTests {
         #expect(Metrics.bitsPerSpike(counts: withMissing, rates: rates, neurons: 1)
                 == Metrics.bitsPerSpike(counts: kept, rates: keptRates, neurons: 1))
     }
+
+    /// Smoothed spikes (PSTH R² without truth) leave a missing element out and give its kernel
+    /// weight to the observed ones: on constant counts the result is the full data's.
+    @Test func smoothingFillsMissingElementsFromTheirNeighbours() {
+        let T = 20, full = [Float](repeating: 2, count: T)
+        var gappy = full
+        gappy[7] = .nan; gappy[8] = .nan
+        let a = Metrics.gaussianSmoothed(full, T: T, N: 1, sdBins: 2)
+        let b = Metrics.gaussianSmoothed(gappy, T: T, N: 1, sdBins: 2)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .nan
+        #expect(worst < 1e-12)
+    }
 }
