@@ -25,20 +25,22 @@ package enum DataSourceLoader {
     /// Writes the synthetic data to `synthPath` (kept beside the run's outputs, so `spikesae eval`
     /// can read it later) unless a valid file is already there. One writer (the group leader) calls
     /// this before every rank calls `read`, which validates it like any data file.
-    package static func prepare(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts) throws {
+    package static func prepare(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
+                                 missing: Bool = false) throws {
         guard case .synth(let system, let options) = source else { return try check(source) }
         let spec = try synthSpec(system: system, options: options)
-        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath, domain: domain)) == nil {
+        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath, domain: domain, missing: missing)) == nil {
             try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
         }
     }
 
     /// Reads and validates the data file, or the synthetic data `prepare` wrote, in the domain of
     /// the config's observation model.
-    package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts) throws -> SpikeDataset {
+    package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
+                              missing: Bool = false) throws -> SpikeDataset {
         try check(source)
-        if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain) }
-        return try SpikeDataset.load(path: synthPath, domain: domain)
+        if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing) }
+        return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing)
     }
 
     /// The model's hyperparameters for `dataset`, validated: its shape, and its held-out neurons and
@@ -91,6 +93,12 @@ package enum DataSourceLoader {
             case "valid_fraction":
                 guard case .double(let d) = v else { throw RunError("data.synth.valid_fraction must be a number, got \(v)") }
                 spec.validFraction = d
+            case "missing_fraction":
+                switch v {
+                case .double(let d): spec.missingFraction = d
+                case .int(let i): spec.missingFraction = Double(i)
+                case .string: throw RunError("data.synth.missing_fraction must be a number, got \(v)")
+                }
             default: throw RunError("unknown key data.synth.\(k)")
             }
         }

@@ -17,7 +17,7 @@ public enum EvalRun {
         }
         if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
-        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp))
+        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT)
         for w in d.warnings { log("warning: \(w)") }
         guard d.N == hp.dataDim, d.T == hp.seqLen else {
             throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")

@@ -38,7 +38,7 @@ public enum TrainRun {
         try agree(comm) {
             guard leader else { return }
             try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps))
+            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT)
         }
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
@@ -47,7 +47,7 @@ public enum TrainRun {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps)))
+                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader {
@@ -82,9 +82,13 @@ public enum TrainRun {
         let stopAfter = o.stopAfter ?? Int.max
         // A signal reaches the ranks at slightly different times; one allreduce per epoch makes them
         // all stop after the same epoch.
+        var skipsReported = 0
         try trainer.run(&state, shouldStop: { try anyRank(comm, StopSignal.requested || epochsThisRun >= stopAfter) }) { s, rec in
             epochsThisRun += 1
             guard leader else { return }
+            // SBTT steps with nothing observed were skipped on every rank (docs/model.md §15).
+            for w in trainer.skippedSteps.dropFirst(skipsReported) { log("warning: \(w)") }
+            skipsReported = trainer.skippedSteps.count
             try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
             try History.write(s.history, to: dir + "/history.csv")
             progress.epoch(rec, best: s.bestEpoch)

@@ -37,8 +37,10 @@ public enum GradientCheck {
 
     /// A deterministic problem: perturbed parameters, data in the observation model's domain
     /// (Poisson(1.5) counts for Poisson), one drawn noise bundle.
+    /// `missing` > 0 (SBTT on, §15) makes that fraction of the elements NaN, from its own stream, so
+    /// the parameters, data and noise are those of the problem without missing entries.
     public static func problem(_ hp: Hyperparameters, batch B: Int = 4, seed: UInt64 = 7,
-                               genRecurrentGain: Double = 4)
+                               genRecurrentGain: Double = 4, missing: Double = 0)
         -> (model: LFADSModel<Double>, params: [Double], x: [Double], noise: NoiseBundle<Double>) {
         let model = LFADSModel<Double>(hp: hp, batch: B)
         var p = Initialization.parameters(hp, seed: seed, as: Double.self)
@@ -46,7 +48,11 @@ public enum GradientCheck {
         for i in p.indices { p[i] += 0.3 * r.normal() }
         let wh = model.layout["gen.W_h"]
         for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
-        let x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in sampleData(hp, &r) }
+        var x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in sampleData(hp, &r) }
+        if missing > 0 {
+            var m = keyedStream(seed: seed, .testData, 2)
+            for i in x.indices where m.uniform() < missing { x[i] = .nan }
+        }
         let noise = NoiseBundle<Double>(model.dims)
         let sv: [[Double]]? = hp.svRate > 0
             ? (0..<B).map { sampleValidationMask(hp, split: 0, trialIndex: $0) } : nil
@@ -57,8 +63,9 @@ public enum GradientCheck {
     /// Central differences (step h) on the CD surrogate L_s against the analytic gradient of L.
     /// Passes where |analytic − numeric| ≤ 1e−6 + 1e−4·|numeric| for every scalar.
     public static func run(_ hp: Hyperparameters = tinyHyperparameters(), mutation: BackwardMutation = .none,
-                           weights: LossWeights = .full, step h: Double = 1e-6, seed: UInt64 = 7) -> GradientCheckReport {
-        let (model, p0, x, noise) = problem(hp, seed: seed)
+                           weights: LossWeights = .full, step h: Double = 1e-6, seed: UInt64 = 7,
+                           missing: Double = 0) -> GradientCheckReport {
+        let (model, p0, x, noise) = problem(hp, seed: seed, missing: missing)
         model.mutation = mutation
         var params = p0
         var analytic = [Double](repeating: 0, count: params.count)

@@ -61,11 +61,19 @@ extension LFADSModel {
         let (rec, sv, hidden) = hp.observation == .poisson
             ? poissonSums(x: x, noise: noise, options: options)
             : observationSums(P, x: x, noise: noise, options: options)
-        let visibleElems = nB * Double(d.Tin * d.Nin)
+        var visibleElems = nB * Double(d.Tin * d.Nin)
         var terms = LossTerms()
-        terms.recon = (rec + kSv * hidden) / (elems * kSv)
-        terms.heldInRecon = rec / (visibleElems * kSv)
-        if noise.svApplied && hp.svRate > 0 { terms.svNll = sv / (visibleElems * hp.svRate) }
+        if hp.usesSBTT {
+            // §15: the means run over observed elements only; with none observed the term is 0.
+            let nO = options.normObserved ?? observedCounts(x)
+            terms.recon = nO.all > 0 ? (rec + kSv * hidden) / (Double(nO.all) * kSv) : 0
+            visibleElems = Double(nO.visible)
+            terms.heldInRecon = nO.visible > 0 ? rec / (visibleElems * kSv) : 0
+        } else {
+            terms.recon = (rec + kSv * hidden) / (elems * kSv)
+            terms.heldInRecon = rec / (visibleElems * kSv)
+        }
+        if noise.svApplied && hp.svRate > 0 { terms.svNll = visibleElems > 0 ? sv / (visibleElems * hp.svRate) : 0 }
         terms.klIc = klIc(P) / nB
         if d.hasController { terms.klCo = klCo(P, noise: noise, gradScale: nil) / nB }
         terms.l2 = l2Value(P) + zigScalePenalty(P)
@@ -85,6 +93,8 @@ extension LFADSModel {
                 let row = (t * d.B + b) * d.N
                 for j in 0..<d.N {
                     let i = row + j, visible = t < d.Tin && j < d.Nin
+                    // Missing elements (SBTT, §15) are in no sum; without SBTT the data hold no NaN.
+                    if x[i].isNaN { continue }
                     let xi = Double(x[i])
                     let l: Double
                     if options.cdSurrogate {
@@ -105,6 +115,22 @@ extension LFADSModel {
             }
         }
         return (rec, sv, hidden)
+    }
+
+    /// Observed (non-NaN) elements of x [T,B,N] in this batch: all, and those the encoder may see.
+    public func observedCounts(_ x: UnsafePointer<T>) -> (all: Int, visible: Int) {
+        let d = dims
+        var all = 0, visible = 0
+        for t in 0..<d.T {
+            for b in 0..<d.B {
+                let row = (t * d.B + b) * d.N
+                for j in 0..<d.N where !x[row + j].isNaN {
+                    all += 1
+                    if t < d.Tin && j < d.Nin { visible += 1 }
+                }
+            }
+        }
+        return (all, visible)
     }
 
     /// Σ over trials of the analytic KL(q(z_ic) ‖ p(z_ic)).

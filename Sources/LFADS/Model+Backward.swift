@@ -12,14 +12,22 @@ extension LFADSModel {
         // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv) where the encoder may see the element,
         // (exp λ − x)/(B·T·N) where it never does (see lossTerms).
         let kSv = noise.svKeep(hp)
-        if hp.observation == .poisson {
+        // SBTT (§15): the normaliser is the observed count n_O and missing elements get no gradient.
+        let elems = hp.usesSBTT ? Double(max((options.normObserved ?? observedCounts(x)).all, 1)) : nB * Double(d.T * N)
+        if hp.usesSBTT && hp.observation == .poisson {
+            let c = scale / (elems * kSv)
+            let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
+            for i in 0..<(TB * N) { dl[i] = x[i].isNaN ? 0 : T(c) * cdg[i] * sv[i] * (rate[i] - x[i]) }
+            let hiddenC = T(c * kSv)
+            d.forEachHidden { dl[$0] = x[$0].isNaN ? 0 : hiddenC * (rate[$0] - x[$0]) }
+        } else if hp.observation == .poisson {
             let c = T(scale / (nB * Double(d.T * N) * kSv))
             let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
             for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
             let hiddenC = c * T(kSv)
             d.forEachHidden { dl[$0] = hiddenC * (rate[$0] - x[$0]) }
         } else {
-            observationBackward(P, G, x: x, noise: noise, c: scale / (nB * Double(d.T * N) * kSv), kSv: kSv)
+            observationBackward(P, G, x: x, noise: noise, c: scale / (elems * kSv), kSv: kSv)
         }
         let NP = N * d.P
         gemm(F, NP, TB, phi.p, F, transA: true, dLogRates.p, NP, G + off.readoutW, NP, beta: 1)

@@ -76,7 +76,12 @@ extension LFADSModel {
         let d = dims, N = d.N, B = d.B
         let svScale = T(1 / noise.svKeep(hp))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
-        for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
+        if hp.usesSBTT {
+            // A missing (NaN) element enters as 0, with no rescale (§15).
+            for i in 0..<(d.T * B * N) { xi[i] = x[i].isNaN ? 0 : x[i] * sv[i] * svScale * cd[i] * din[i] }
+        } else {
+            for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
+        }
         d.forEachHidden { xi[$0] = 0 }
     }
 

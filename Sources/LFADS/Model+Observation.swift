@@ -34,6 +34,8 @@ extension LFADSModel {
                     let i = row + j, visible = t < d.Tin && j < d.Nin
                     let th = theta(i), k = zigScales(P, neuron: j), xi = Double(x[i])
                     rates.p[i] = T(obs.mean(theta: th, scale: k, loc: loc))
+                    // Missing (SBTT, §15): rates everywhere, loss nowhere.
+                    if xi.isNaN { continue }
                     let l: Double
                     if options.cdSurrogate && visible {
                         // §6's surrogate G ⊙ ℓ(x, G ⊙ θ): same gradient as the blocked loss.
@@ -67,7 +69,8 @@ extension LFADSModel {
                 let row = t * d.B + b
                 for j in 0..<N {
                     let i = row * N + j, visible = t < d.Tin && j < d.Nin
-                    let w = visible ? c * Double(noise.cdGrad.p[i]) * Double(noise.svMask.p[i]) : c * kSv
+                    let w = x[i].isNaN ? 0
+                        : visible ? c * Double(noise.cdGrad.p[i]) * Double(noise.svMask.p[i]) : c * kSv
                     let o = row * NP + j
                     guard w != 0 else {
                         for p in 0..<d.P { dl[o + p * N] = 0 }

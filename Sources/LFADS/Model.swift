@@ -25,6 +25,9 @@ public struct PassOptions: Sendable {
     public var latents: LatentMode = .sample
     /// Trials in the normaliser: the global batch, summed over a model group's ranks. Nil = this batch.
     public var normTrials: Int? = nil
+    /// SBTT (§15): observed elements (all, and visible to the encoder) in the normaliser, summed over
+    /// the group's global batch. Nil = counted in this batch.
+    public var normObserved: (all: Int, visible: Int)? = nil
     /// Whether this pass adds the parameter-only L2 gradient (exactly one rank of a group does).
     public var includeParameterTerms = true
     /// Compute the CD surrogate L_s (§6) as `total` instead of L: for finite differences only.

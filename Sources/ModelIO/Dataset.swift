@@ -87,11 +87,13 @@ public struct SpikeDataset: Sendable {
 
     /// Reads and validates `path`; throws one DatasetError for the first rule it breaks.
     /// Reads and validates a data file; `domain` is what the model's `recon` accepts (counts by default).
-    public static func load(path: String, domain: DataDomain = .counts) throws -> SpikeDataset {
+    /// `missing` (SBTT, docs/model.md §15): NaN, or 0 in `{train,valid}_obs_mask`, marks a missing
+    /// element, which is NaN in the loaded counts; without it both are errors.
+    public static func load(path: String, domain: DataDomain = .counts, missing: Bool = false) throws -> SpikeDataset {
         do {
             let file = try H5File.open(path)
             defer { try? file.close() }
-            var loader = DatasetLoader(file: file, domain: domain)
+            var loader = DatasetLoader(file: file, domain: domain, missing: missing)
             return try loader.load()
         } catch let error as StoreError {
             // Store already words its errors as §1 asks (file, dataset, reason); keep one error type.
@@ -111,7 +113,8 @@ public struct SpikeDataset: Sendable {
             var start = 0
             while start < counts.count {
                 let end = min(start + 8192, counts.count)
-                let words = counts[start..<end].map { Int64($0).littleEndian }
+                // A missing element (SBTT, docs/data.md §1) hashes as Int64.min, which no count is.
+                let words = counts[start..<end].map { ($0.isNaN ? Int64.min : Int64($0)).littleEndian }
                 words.withUnsafeBytes { hasher.update($0) }
                 start = end
             }

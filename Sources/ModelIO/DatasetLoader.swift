@@ -6,10 +6,14 @@ import Store
 struct DatasetLoader {
     let file: H5File
     let domain: DataDomain
+    /// SBTT (docs/model.md §15): NaN and `*_obs_mask` mark missing elements.
+    let missing: Bool
     var path: String { file.path }
     private var warnings: [String] = []
 
-    init(file: H5File, domain: DataDomain = .counts) { self.file = file; self.domain = domain }
+    init(file: H5File, domain: DataDomain = .counts, missing: Bool = false) {
+        self.file = file; self.domain = domain; self.missing = missing
+    }
 
     mutating func load() throws -> SpikeDataset {
         let rootNames = file.datasetNames(in: "/")
@@ -82,12 +86,36 @@ struct DatasetLoader {
 
     /// Reads counts through Double, which holds every integer the checks accept (and the first
     /// 2^53 exactly), so no stored type can slip past them by rounding.
+    /// With SBTT, elements the split's `*_obs_mask` marks 0 become NaN before the checks, which
+    /// then pass over every NaN: only observed elements are checked (docs/data.md §1).
     private func counts(_ name: String, _ info: DatasetInfo) throws -> [Float] {
-        let (shape, values) = try file.readDouble(name)
-        if domain != .counts {
-            return try DatasetValidation.values(values, shape: shape, domain: domain, dataset: name, file: path)
+        var (shape, values) = try file.readDouble(name)
+        let maskName = name.replacingOccurrences(of: "_data", with: "_obs_mask")
+        if file.exists(maskName) {
+            guard missing else { throw fail("'\(maskName)' marks missing elements, which needs sbtt: 1 in the hyperparameters") }
+            let maskInfo = try file.info(maskName)
+            guard maskInfo.shape == info.shape else {
+                throw fail("'\(maskName)' shape \(DatasetValidation.shape(maskInfo.shape)) differs from '\(name)' \(DatasetValidation.shape(info.shape))")
+            }
+            let mask = try file.readDouble(maskName).values
+            for i in values.indices {
+                switch mask[i] {
+                case 0: values[i] = .nan
+                case 1:
+                    if values[i].isNaN {
+                        throw fail("'\(name)' is NaN at \(DatasetValidation.index(i, shape)) where '\(maskName)' says observed (1)")
+                    }
+                default:
+                    throw fail("'\(maskName)' holds \(DatasetValidation.format(mask[i])) at \(DatasetValidation.index(i, shape)); expected 0 (missing) or 1 (observed)")
+                }
+            }
         }
-        return try DatasetValidation.counts(values, shape: shape, kind: info.kind, dataset: name, file: path)
+        if domain != .counts {
+            return try DatasetValidation.values(values, shape: shape, domain: domain, dataset: name, file: path,
+                                                missing: missing)
+        }
+        return try DatasetValidation.counts(values, shape: shape, kind: info.kind, dataset: name, file: path,
+                                            missing: missing)
     }
 
     // MARK: - Truth and conversion factor

@@ -7,14 +7,15 @@ enum DatasetValidation {
     /// Largest count Float32 holds exactly together with every smaller whole number.
     static let maxExactCount = 16_777_216.0
 
-    /// Checks counts (whole, finite, >= 0, <= 2^24) and returns them as Float32.
+    /// Checks counts (whole, finite, >= 0, <= 2^24) and returns them as Float32. With `missing`
+    /// (SBTT) a NaN is a missing element, kept and not checked.
     static func counts(_ values: [Double], shape: [Int], kind: ElementKind, dataset: String,
-                       file: String) throws -> [Float] {
+                       file: String, missing: Bool = false) throws -> [Float] {
         var isFloat = false
         if case .float = kind { isFloat = true }
         for (i, v) in values.enumerated() {
             // One pass, rules in table order, so the message is about the first bad element.
-            if v.isNaN { throw error(file, "'\(dataset)' contains NaN at \(index(i, shape))") }
+            if v.isNaN { if missing { continue }; throw nanError(file, dataset, i, shape) }
             if v.isInfinite { throw error(file, "'\(dataset)' contains \(format(v)) at \(index(i, shape))") }
             if v < 0 {
                 throw error(file, "'\(dataset)' contains negative count \(format(v)) at \(index(i, shape))")
@@ -31,9 +32,9 @@ enum DatasetValidation {
 
     /// Checks non-count data (docs/model.md §14): finite, and inside the observation model's domain.
     static func values(_ values: [Double], shape: [Int], domain: DataDomain, dataset: String,
-                       file: String) throws -> [Float] {
+                       file: String, missing: Bool = false) throws -> [Float] {
         for (i, v) in values.enumerated() {
-            if v.isNaN { throw error(file, "'\(dataset)' contains NaN at \(index(i, shape))") }
+            if v.isNaN { if missing { continue }; throw nanError(file, dataset, i, shape) }
             if v.isInfinite { throw error(file, "'\(dataset)' contains \(format(v)) at \(index(i, shape))") }
             if let rule = domain.violation(v) {
                 throw error(file, "'\(dataset)' value \(format(v)) at \(index(i, shape)) \(rule)")
@@ -84,6 +85,11 @@ enum DatasetValidation {
         guard value.isFinite && value > 0 else {
             throw error(file, "conversion_factor must be positive and finite, got \(format(value)) (\(source))")
         }
+    }
+
+    /// NaN in data without SBTT: the message says how to mark missing elements instead.
+    static func nanError(_ file: String, _ dataset: String, _ i: Int, _ shape: [Int]) -> DatasetError {
+        error(file, "'\(dataset)' contains NaN at \(index(i, shape)) (NaN marks a missing element only with sbtt: 1)")
     }
 
     static func error(_ file: String, _ message: String) -> DatasetError {

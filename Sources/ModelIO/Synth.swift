@@ -54,6 +54,9 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// x = zig_loc + Gamma(zig_shape, mean zig_amplitude·r/q): E[x] = q·zig_loc + zig_amplitude·r.
     public var zigLoc: Double? = nil, zigShape: Double? = nil, zigAmplitude: Double? = nil
     public var isZIG: Bool { observation == "zig" }
+    /// Fraction of elements made missing (SBTT, docs/model.md §15): NaN in the data and 0 in
+    /// `*_obs_mask`, drawn from their own stream; counts, truth and split are those without it.
+    public var missingFraction: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case system, seed, neurons, conditions, bins, gain
@@ -62,6 +65,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
+        case missingFraction = "missing_fraction"
     }
 
     /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
@@ -103,6 +107,9 @@ public struct SynthSpec: Codable, Equatable, Sendable {
             try require(shape.isFinite && shape >= 1, "zig_shape must be >= 1, got \(shape)")
             try require(amp.isFinite && amp > 0, "zig_amplitude must be positive, got \(amp)")
         }
+        if let f = missingFraction {
+            try require(f.isFinite && f >= 0 && f < 1, "missing_fraction must be in [0, 1), got \(f)")
+        }
         try require(validFraction.isFinite && validFraction > 0 && validFraction < 1,
                     "valid_fraction must be in (0, 1), got \(validFraction)")
         let nValid = validTrials
@@ -143,6 +150,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
             parts += ["--observation", "zig", "--zig-loc", "\(zigLoc ?? 0.1)", "--zig-shape", "\(zigShape ?? 2)",
                       "--zig-amplitude", "\(zigAmplitude ?? 1)"]
         }
+        if let f = missingFraction, f > 0 { parts += ["--missing-fraction", "\(f)"] }
         return parts.joined(separator: " ")
     }
 }
@@ -178,16 +186,27 @@ public enum Synth {
             for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
         }
         let (train, valid) = split(trials: spec.trials, validCount: spec.validTrials, &rng)
-        guard spec.isZIG else {
-            return SynthData(spec: spec, counts: counts, conditionTruth: truth.truth, conditionLatents: truth.latents,
+        var data: SynthData
+        if spec.isZIG {
+            // ZIG events come from their own stream, so the latents and the split are those of the same
+            // spec without the observation; the truth becomes the events' mean.
+            let (values, mean) = zigEvents(spec, rates: truth.truth)
+            data = SynthData(spec: spec, counts: counts, conditionTruth: mean, conditionLatents: truth.latents,
+                             latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator,
+                             values: values)
+        } else {
+            data = SynthData(spec: spec, counts: counts, conditionTruth: truth.truth, conditionLatents: truth.latents,
                              latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
         }
-        // ZIG events come from their own stream, so the latents and the split are those of the same
-        // spec without the observation; the truth becomes the events' mean.
-        let (values, mean) = zigEvents(spec, rates: truth.truth)
-        return SynthData(spec: spec, counts: counts, conditionTruth: mean, conditionLatents: truth.latents,
-                         latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator,
-                         values: values)
+        if let f = spec.missingFraction, f > 0 { data.missing = missingMask(spec, fraction: f) }
+        return data
+    }
+
+    /// [K, T, N] missing elements from keyedStream(seed, .synth, 2), one uniform per element in
+    /// (trial, time, neuron) order: missing where it is below `fraction`.
+    static func missingMask(_ spec: SynthSpec, fraction: Double) -> [Bool] {
+        var rng = keyedStream(seed: spec.seed, .synth, 2)
+        return (0..<(spec.trials * spec.bins * spec.neurons)).map { _ in rng.uniform() < fraction }
     }
 
     /// Calcium-like deconvolved events for every trial (k, t, n order) from keyedStream(seed, .synth, 1),

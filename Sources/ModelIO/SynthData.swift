@@ -25,6 +25,8 @@ public struct SynthData: Sendable {
     /// [K, T, N] calcium-like ZIG events (`observation: zig`), stored as the data instead of
     /// `counts`; `conditionTruth` is then their mean per bin.
     public var values: [Double]? = nil
+    /// [K, T, N] missing elements (`missing_fraction`, SBTT): NaN in the stored data.
+    public var missing: [Bool]? = nil
 
     public var T: Int { spec.bins }
 
@@ -56,9 +58,19 @@ public struct SynthData: Sendable {
 
     /// [K_split, T, N] of what the file stores as data: the ZIG events, else the counts.
     public func data(ofTrials trials: [Int]) -> [Double] {
-        if let values { return gather(values, rows: trials, size: T * N) }
-        return counts(ofTrials: trials).map { Double($0) }
+        var d = values.map { gather($0, rows: trials, size: T * N) } ?? counts(ofTrials: trials).map { Double($0) }
+        if let m = observedMask(ofTrials: trials) { for i in d.indices where m[i] == 0 { d[i] = .nan } }
+        return d
     }
+
+    /// [K_split, T, N] 1 = observed, 0 = missing; nil without missing elements.
+    public func observedMask(ofTrials trials: [Int]) -> [Double]? {
+        guard let missing else { return nil }
+        return gather(missing.map { $0 ? 0.0 : 1.0 }, rows: trials, size: T * N)
+    }
+
+    /// Data with missing elements need float storage for their NaN.
+    var storesFloat: Bool { values != nil || missing != nil }
 
     /// The data as a loaded file would present it (conversion factor 1, inds and conditions set).
     public func dataset(path: String = "") -> SpikeDataset {
@@ -69,7 +81,7 @@ public struct SynthData: Sendable {
                      conversionFactor: 1, trainInds: trainInds, validInds: validInds,
                      trainConditions: trainInds.map(condition(ofTrial:)),
                      validConditions: validInds.map(condition(ofTrial:)),
-                     binMs: Double(spec.binMs), countType: values == nil ? spec.countType.rawValue : "float32")
+                     binMs: Double(spec.binMs), countType: storesFloat ? "float32" : spec.countType.rawValue)
     }
 
     /// Writes the layout of the shipped file (docs/data.md §6) atomically: counts and
@@ -90,7 +102,10 @@ public struct SynthData: Sendable {
             for (split, inds) in [("train", trainInds), ("valid", validInds)] {
                 let k = inds.count
                 try f.write("\(split)_data", shape: [k, T, N], doubles: data(ofTrials: inds),
-                            storedAs: values == nil ? stored : .float32, compress: true)
+                            storedAs: storesFloat ? .float32 : stored, compress: true)
+                if let mask = observedMask(ofTrials: inds) {
+                    try f.write("\(split)_obs_mask", shape: [k, T, N], doubles: mask, storedAs: .uint8, compress: true)
+                }
                 try f.write("\(split)_truth", shape: [k, T, N], floats: truth(ofTrials: inds).map { Float($0) },
                             compress: true)
                 try f.write("\(split)_latents", shape: [k, T, latentDim],

@@ -8,6 +8,8 @@ public enum Metrics {
     public static func poissonNLL(counts: [Float], rates: [Float], neurons N: Int = 1, region: Region? = nil) -> Double {
         var s = 0.0, n = 0
         func add(_ i: Int) {
+            // A missing element (SBTT, NaN) is not scored (docs/data.md §4).
+            if counts[i].isNaN { return }
             let lam = evaluable(rates[i])
             s += LFADS.poissonNLL(count: Double(counts[i]), logRate: Foundation.log(lam))
             n += 1
@@ -70,11 +72,12 @@ public enum Metrics {
         let rows = region.rows(count: counts.count / N)
         var nllModel = 0.0, nllNull = 0.0, spikes = 0.0
         for n in region.columns {
-            var mean = 0.0
-            for r in rows { mean += Double(counts[r * N + n]) }
-            mean /= Double(rows.count)
+            // Missing elements (SBTT, NaN) are in neither the null mean nor either NLL.
+            var mean = 0.0, observed = 0
+            for r in rows where !counts[r * N + n].isNaN { mean += Double(counts[r * N + n]); observed += 1 }
+            mean /= Double(observed)
             let lnNull = Foundation.log(max(mean, 1e-9))
-            for r in rows {
+            for r in rows where !counts[r * N + n].isNaN {
                 let x = Double(counts[r * N + n]), lam = evaluable(rates[r * N + n])
                 nllModel += lam - x * Foundation.log(lam)
                 nllNull += max(mean, 1e-9) - x * lnNull

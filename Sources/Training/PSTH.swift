@@ -49,11 +49,17 @@ extension Metrics {
         for k in 0..<(counts.count / (T * N)) {
             for n in 0..<N {
                 for t in 0..<T {
-                    var s = 0.0
+                    var s = 0.0, inRange = 0.0, missing = 0.0
                     // shift ≤ L − 1 keeps the lower end ≤ T − 1, so the range is never empty.
                     for j in max(0, t + shift - L + 1)...min(T - 1, t + shift) {
-                        s += Double(counts[(k * T + j) * N + n]) * w[t + shift - j]
+                        let x = counts[(k * T + j) * N + n], wj = w[t + shift - j]
+                        inRange += wj
+                        // A missing element (SBTT, NaN) is left out and its weight given to the
+                        // observed ones; with none observed in the window the value is NaN.
+                        if x.isNaN { missing += wj; continue }
+                        s += Double(x) * wj
                     }
+                    if missing > 0 { s = missing < inRange ? s * inRange / (inRange - missing) : .nan }
                     out[(k * T + t) * N + n] = s
                 }
             }

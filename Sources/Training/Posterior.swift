@@ -41,6 +41,9 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
     let chunk = batchSize ?? hp.batchSize
     let poisson = hp.observation == .poisson
     var nll = 0.0, heldInNLL = 0.0
+    // SBTT: each chunk's NLL is a mean over its observed elements, so chunks weigh by those.
+    let observed = hp.usesSBTT ? split.observedCounts(T: T, N: N, Tin: T - hp.forwardBins, Nin: N - hp.heldoutNeurons) : nil
+    let observedTotal = observed.map { o in (all: max(o.reduce(0) { $0 + $1.all }, 1), visible: max(o.reduce(0) { $0 + $1.visible }, 1)) }
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
     var x: [Float] = []
     var start = 0
@@ -75,8 +78,14 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             } else {
                 // The forward pass left m(θ) in `rates`; its loss is the mean ℓ over this chunk.
                 accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
-                nll += w * terms.recon * Double(B) / Double(K)
-                heldInNLL += w * terms.heldInRecon * Double(B) / Double(K)
+                if let observed, let observedTotal {
+                    let a = rows.reduce(0) { $0 + observed[$1].all }, v = rows.reduce(0) { $0 + observed[$1].visible }
+                    nll += w * terms.recon * Double(a) / Double(observedTotal.all)
+                    heldInNLL += w * terms.heldInRecon * Double(v) / Double(observedTotal.visible)
+                } else {
+                    nll += w * terms.recon * Double(B) / Double(K)
+                    heldInNLL += w * terms.heldInRecon * Double(B) / Double(K)
+                }
             }
             accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
             accumulate(m.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)

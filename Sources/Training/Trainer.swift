@@ -20,6 +20,10 @@ public final class Trainer {
     var batchRows: [Int] = [], batchTrials: [Int] = [], batchSv: [[Float]] = []
     /// The last step's loss terms summed over the group: total, recon, KL_ic, KL_co, L2, NLL_sv.
     public private(set) var stepTerms = [Double](repeating: 0, count: 6)
+    /// SBTT: observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
+    let observedTrain: [(all: Int, visible: Int)]?, observedValid: [(all: Int, visible: Int)]?
+    /// Steps skipped because their minibatch had no observed element (SBTT), with a warning each.
+    public private(set) var skippedSteps: [String] = []
 
     public init(hp: Hyperparameters, data: TrainingData, comm: Communicator = SingleProcess()) {
         self.hp = hp; self.data = data; self.comm = comm
@@ -28,6 +32,11 @@ public final class Trainer {
             svValid = data.valid.inds.map { sampleValidationMask(hp, split: 1, trialIndex: $0) }
         } else { svTrain = nil; svValid = nil }
         grads = [Float](repeating: 0, count: ParameterLayout(hp).count)
+        if hp.usesSBTT {
+            let (T, N) = (data.T, data.N), Tin = T - hp.forwardBins, Nin = N - hp.heldoutNeurons
+            observedTrain = data.train.observedCounts(T: T, N: N, Tin: Tin, Nin: Nin)
+            observedValid = data.valid.observedCounts(T: T, N: N, Tin: Tin, Nin: Nin)
+        } else { observedTrain = nil; observedValid = nil }
     }
 
     func model(batch B: Int) -> (LFADSModel<Float>, NoiseBundle<Float>) {
@@ -112,6 +121,17 @@ public final class Trainer {
         let share = comm.share(of: batch.count)
         for i in 0..<6 { stepTerms[i] = 0 }
         grads.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        var normObserved: (all: Int, visible: Int)? = nil
+        if let observedTrain {
+            // n_O of the whole minibatch: the same on every rank of the group (§15).
+            let n = batch.reduce((all: 0, visible: 0)) { ($0.all + observedTrain[$1].all, $0.visible + observedTrain[$1].visible) }
+            if n.all == 0 {
+                // Nothing observed: no loss to descend (LT would divide by 0). Every rank skips alike.
+                skippedSteps.append("epoch \(e), step \(step): minibatch has no observed element; step skipped (sbtt)")
+                return 0
+            }
+            normObserved = n
+        }
         if !share.isEmpty {
             let (m, noise) = model(batch: share.count)
             batchRows.removeAll(keepingCapacity: true)
@@ -127,6 +147,7 @@ public final class Trainer {
                        svMasks: svTrain == nil ? nil : batchSv)
             var opts = PassOptions()
             opts.normTrials = batch.count
+            opts.normObserved = normObserved
             opts.includeParameterTerms = comm.rank == 0
             let t = state.params.withUnsafeBufferPointer { p in
                 x.withUnsafeBufferPointer { xp in
@@ -160,7 +181,8 @@ public final class Trainer {
         let w = hp.lossWeights(epoch: state.epoch)
         let K = data.valid.trials
         let mine = Array(comm.share(of: K))
-        var sums = [Double](repeating: 0, count: 3)   // Σ_k total, recon, svNll weighted by trials
+        // Σ_k total, recon, svNll weighted by trials; with SBTT [3] = observed held-in elements.
+        var sums = [Double](repeating: 0, count: hp.usesSBTT ? 4 : 3)
         var start = 0
         while start < mine.count {
             let rows = Array(mine[start..<min(start + hp.batchSize, mine.count)])
@@ -177,13 +199,27 @@ public final class Trainer {
             // Held-in terms only: selection, the LVE checkpoint and the plateau schedule never see
             // held-out neurons or forward bins of validation trials.
             let wt = Double(rows.count)
-            sums[0] += wt * t.heldInTotal; sums[1] += wt * t.heldInRecon
-            sums[2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+            if let observedValid {
+                // SBTT: the NLLs are means over observed held-in elements, so batches weigh by those.
+                let nO = Double(rows.reduce(0) { $0 + observedValid[$1].visible })
+                sums[0] += wt * (t.heldInTotal - t.heldInRecon); sums[1] += nO * t.heldInRecon
+                sums[2] += nO * (t.svNll.isNaN ? 0 : t.svNll); sums[3] += nO
+            } else {
+                sums[0] += wt * t.heldInTotal; sums[1] += wt * t.heldInRecon
+                sums[2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+            }
         }
         try comm.allreduceSum(&sums)
-        rec.validTotal = sums[0] / Double(K)
-        rec.validRecon = sums[1] / Double(K)
-        if hp.svRate > 0 { rec.sampValidValid = sums[2] / Double(K) }
+        if hp.usesSBTT {
+            let nO = max(sums[3], 1)
+            rec.validRecon = sums[1] / nO
+            rec.validTotal = sums[0] / Double(K) + rec.validRecon
+            if hp.svRate > 0 { rec.sampValidValid = sums[2] / nO }
+        } else {
+            rec.validTotal = sums[0] / Double(K)
+            rec.validRecon = sums[1] / Double(K)
+            if hp.svRate > 0 { rec.sampValidValid = sums[2] / Double(K) }
+        }
 
         let prev = state.history.last
         let a = hp.smoothCoef

@@ -16,6 +16,22 @@ public struct SplitData: Sendable {
     }
 
     /// Trials at positions `rows` gathered into x [T,B,N], time-major.
+    /// SBTT (docs/model.md §15): observed (non-NaN) elements of each trial, all and those before the
+    /// forward bins and held-out neurons. Every rank holds the whole split, so the global n_O of a
+    /// minibatch is a sum over its rows, the same on every rank with no communication.
+    func observedCounts(T: Int, N: Int, Tin: Int, Nin: Int) -> [(all: Int, visible: Int)] {
+        (0..<trials).map { k in
+            var all = 0, visible = 0
+            for t in 0..<T {
+                for j in 0..<N where !counts[(k * T + t) * N + j].isNaN {
+                    all += 1
+                    if t < Tin && j < Nin { visible += 1 }
+                }
+            }
+            return (all, visible)
+        }
+    }
+
     func gather(_ rows: [Int], T: Int, N: Int, into x: inout [Float]) {
         let B = rows.count
         if x.count != T * B * N { x = [Float](repeating: 0, count: T * B * N) }

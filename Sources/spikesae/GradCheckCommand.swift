@@ -10,7 +10,8 @@ struct GradCheck: ParsableCommand {
             Builds the tiny model of docs/model.md §12 (every loss term on, CD, SV and dropout on, the \
             GRU clip active for part of the generator units), perturbs all parameters, and compares the \
             analytic gradient of every tensor with central differences. Exits 1 on failure. \
-            --recon checks the model with another observation model (docs/model.md §14).
+            --recon checks the model with another observation model (docs/model.md §14); \
+            --missing turns SBTT on with that fraction of the data missing (docs/model.md §15).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -25,6 +26,9 @@ struct GradCheck: ParsableCommand {
     @Option(help: "Observation model (docs/model.md §14): \(ObservationModel.allCases.map(\.rawValue).joined(separator: ", ")). Data are drawn in its domain.")
     var recon: String = "poisson"
 
+    @Option(help: "SBTT (docs/model.md §15): make this fraction of the data elements missing (NaN), e.g. 0.3; 0 = SBTT off.")
+    var missing: Double = 0
+
     @Option(help: "Seed of the perturbed parameters, data and noise.")
     var seed: UInt64 = 7
 
@@ -35,11 +39,15 @@ struct GradCheck: ParsableCommand {
         guard ObservationModel(rawValue: recon) != nil else {
             throw ValidationError("unknown --recon '\(recon)'; choose one of \(ObservationModel.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard missing >= 0 && missing < 1 else {
+            throw ValidationError("--missing must be in [0, 1), got \(missing)")
+        }
         var hp = GradientCheck.tinyHyperparameters()
+        if missing > 0 { hp.sbtt = 1 }
         hp.recon = recon
         if noController { hp.coDim = 0 }
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
-        let r = GradientCheck.run(hp, mutation: m, seed: seed)
+        let r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
         print("tensor                      scalars   max |Δ|      max rel   result")
         for t in r.tensors {
             let line = t.name.padding(toLength: 26, withPad: " ", startingAt: 0)

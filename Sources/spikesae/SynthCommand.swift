@@ -24,6 +24,7 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "zig: smallest event size; every nonzero value is above it (use it as gamma_loc).") var zigLoc: Double = 0.1
     @Option(help: "zig: Gamma shape of the event sizes (≥ 1).") var zigShape: Double = 2
     @Option(help: "zig: event size per expected spike.") var zigAmplitude: Double = 1
+    @Option(help: "Make this fraction of the data elements missing (NaN in the data, 0 in *_obs_mask; truth stays complete), for sbtt: 1 (docs/model.md §15).") var missingFraction: Double = 0
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -50,10 +51,11 @@ struct SynthCmd: ParsableCommand {
             case "zig": spec.useZIG(loc: zigLoc, shape: zigShape, amplitude: zigAmplitude)
             default: throw ValidationError("--observation must be poisson or zig, got '\(observation)'")
             }
+            if missingFraction != 0 { spec.missingFraction = missingFraction }
             let data = try Synth.generate(spec)
             try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                            heldout: (heldoutNeurons, forwardBins))
-            print("wrote \(out): \(spec.isZIG ? "ZIG events, " : "")\(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
+            print("wrote \(out): \(spec.isZIG ? "ZIG events, " : "")\(data.missing.map { "\($0.filter { $0 }.count) missing elements, " } ?? "")\(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
         }
     }
 }

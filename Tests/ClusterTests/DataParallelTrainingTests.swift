@@ -10,10 +10,14 @@ struct DataParallelTrainingTests {
     /// split across ranks the same way.
     /// And with the ZIG observation model (docs/model.md §14) on calcium-like synthetic data, whose
     /// per-neuron scales K get gradient contributions from both ranks' elements.
+    /// And with SBTT on 30 % missing data (docs/model.md §15): the normaliser n_O is the whole
+    /// minibatch's, so normalising by one rank's observed count would show here.
     @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"],
-                      ["--set", "recon=zig", "--set", "data.synth.observation=zig"]])
+                      ["--set", "recon=zig", "--set", "data.synth.observation=zig"],
+                      ["--set", "sbtt=1", "--set", "data.synth.missing_fraction=0.3"]])
     func twoRanksTrainTheSameModelAsOne(layout: [String]) throws {
-        let dir = MPIJob.tempDir("equivalence\(layout.count)\(layout.contains("recon=zig") ? "zig" : "")")
+        let tag = layout.contains("recon=zig") ? "zig" : layout.contains("sbtt=1") ? "sbtt" : ""
+        let dir = MPIJob.tempDir("equivalence\(layout.count)\(tag)")
         let cfg = try TinyRun.writeConfig(in: dir)
         let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)"] + layout + ["--out"]
         let one = try MPIJob.run(ranks: 1, args + ["one"], in: dir)

@@ -23,14 +23,20 @@ struct HyperparameterJSONTests {
         let allKeys = specKeys.union(["heldout_neurons", "forward_bins"])
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
-        let everyKey = allKeys.union(observationKeys)
+        // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
+        let everyKey = allKeys.union(observationKeys).union(["sbtt"])
         #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
         let zigObj = try #require(try JSONSerialization.jsonObject(with: Data(zigJSON.utf8)) as? [String: Any])
-        #expect(Set(zigObj.keys) == everyKey)
+        #expect(Set(zigObj.keys) == allKeys.union(observationKeys))
         #expect(try Hyperparameters(json: zigJSON) == zig)
+        var sbtt = zig
+        sbtt.sbtt = 1
+        let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
+        #expect(Set(sbttObj.keys) == everyKey)
+        #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)

@@ -35,7 +35,7 @@ struct DataDomainTests {
         #expect(d.trainCounts.contains { $0 < 0 } && d.trainCounts.contains { $0 != $0.rounded() })
         var g = f
         g.set("valid_data", at: [1, 2, 0], to: .nan)
-        #expect(try dir.loadError(g, domain: .real) == "\(p): 'valid_data' contains NaN at [1,2,0]")
+        #expect(try dir.loadError(g, domain: .real) == "\(p): 'valid_data' contains NaN at [1,2,0] (NaN marks a missing element only with sbtt: 1)")
     }
 
     @Test func gammaRefusesZeroNamingTheElement() throws {
