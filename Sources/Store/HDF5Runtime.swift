@@ -5,13 +5,19 @@ import Foundation
 // tests run concurrently, so every use of the library is serialized here. Recursive
 // because public methods call one another.
 private let hdf5Lock = NSRecursiveLock()
+/// How deeply the lock is held by the thread that holds it (guarded by the lock).
+nonisolated(unsafe) private var hdf5LockDepth = 0
 
 /// Runs `body` holding the HDF5 lock, with HDF5's own error-stack printing turned off.
 func withHDF5<R>(_ body: () throws -> R) rethrows -> R {
     hdf5Lock.lock()
-    defer { hdf5Lock.unlock() }
+    hdf5LockDepth += 1
+    defer { hdf5LockDepth -= 1; hdf5Lock.unlock() }
     // Cheap, and it also initializes the library before anything else runs.
     H5Eset_auto2(chdf5_e_default(), nil, nil)
+    // This build's error stack is one for the whole process: whatever another thread's call left
+    // there must not be read as this call's failure (a "corrupt" verdict on the wrong file).
+    if hdf5LockDepth == 1 { H5Eclear2(chdf5_e_default()) }
     return try body()
 }
 

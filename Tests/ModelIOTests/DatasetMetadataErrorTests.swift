@@ -17,8 +17,10 @@ struct DatasetMetadataErrorTests {
     }
 
     @Test func indsWrongLength() throws {
-        #expect(try dir.loadError(Self.withInds([0, 1, 2], [3, 4])) ==
-            "\(p): 'train_inds' has 3 values but 'train_data' has 4 trials")
+        // Evaluated first so that a failure shows the message (this once failed in a full parallel
+        // run and never alone).
+        let message = try dir.loadError(Self.withInds([0, 1, 2], [3, 4]))
+        #expect(message == "\(p): 'train_inds' has 3 values but 'train_data' has 4 trials")
     }
 
     @Test func indsNegative() throws {
