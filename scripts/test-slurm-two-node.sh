@@ -265,7 +265,9 @@ metric_cells() {   # metric_cells FILE: /trials/metrics without its last column,
   local rows cols
   read -r rows cols < <(h5dump -H -d /trials/metrics "$1" 2>/dev/null | grep -oE 'SIMPLE \{ \( [0-9]+, [0-9]+ \)' | grep -oE '[0-9]+' | tr '\n' ' ')
   [ -n "$cols" ] || return 1
-  h5dump -m %.17g -d /trials/metrics -s 0,0 -c "$rows,$((cols - 1))" "$1" 2>/dev/null | sed -n '/DATA {/,$p'
+  # The values only: the dataset's sha256 attribute (docs/data.md §7) covers the seconds column too.
+  h5dump -m %.17g -d /trials/metrics -s 0,0 -c "$rows,$((cols - 1))" "$1" 2>/dev/null \
+    | awk '/DATA \{/ {on = 1} on {print} on && /^ *}$/ {exit}'
 }
 same_table() {   # same_table FILE1 FILE2
   local d names

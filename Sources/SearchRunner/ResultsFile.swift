@@ -87,6 +87,9 @@ public enum ResultsFile {
             }
             try writeStatic(f, spec: plan.spec, worker: worker, attributes: attributes, complete: complete)
             for b in best { try writeBest(f, b, plan: plan, dataset: worker.dataset) }
+            // The final file carries the same SHA-256 seals as one written in parallel under mpirun
+            // (docs/data.md §7), so the two are the same file whichever way the search ran.
+            if complete { try f.sealDatasets() }
         }
     }
 
