@@ -58,9 +58,10 @@ extension LFADSModel {
         if hp.observation == .poisson { for i in 0..<n { rate[i] = T.exp(lr[i]) } }
         // SV splits only what the encoder could see; hidden elements (held-out neurons, forward
         // bins) are always in the loss with weight 1 and never pass the CD gradient gate.
-        let (rec, sv, hidden) = hp.observation == .poisson
+        let sums = hp.observation == .poisson
             ? poissonSums(x: x, noise: noise, options: options)
             : observationSums(P, x: x, noise: noise, options: options)
+        let (rec, sv, hidden) = (sums.rec, sums.sv, sums.hidden)
         var visibleElems = nB * Double(d.Tin * d.Nin)
         var terms = LossTerms()
         if hp.usesSBTT {
@@ -85,9 +86,9 @@ extension LFADSModel {
 
     /// Σ m_sv·ℓ and Σ (1 − m_sv)·ℓ over visible elements and Σ ℓ over hidden ones, Poisson.
     func poissonSums(x: UnsafePointer<T>, noise: NoiseBundle<T>, options: PassOptions)
-        -> (rec: Double, sv: Double, hidden: Double) {
+        -> ReconSums {
         let d = dims, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
-        var rec = 0.0, sv = 0.0, hidden = 0.0
+        var sums = ReconSums()
         for t in 0..<d.T {
             for b in 0..<d.B {
                 let row = (t * d.B + b) * d.N
@@ -104,17 +105,11 @@ extension LFADSModel {
                         // exp(λ) from `rates` (the Float path's approximation, libm in Double); sums in Double.
                         l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
                     }
-                    if visible {
-                        let m = Double(svm[i])
-                        rec += m * l
-                        sv += (1 - m) * l
-                    } else {
-                        hidden += l
-                    }
+                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
                 }
             }
         }
-        return (rec, sv, hidden)
+        return sums
     }
 
     /// Observed (non-NaN) elements of x [T,B,N] in this batch: all, and those the encoder may see.
@@ -208,5 +203,20 @@ extension LFADSModel {
             s += 0.5 * k.scale * ss
         }
         return s / l2Denominator
+    }
+}
+
+/// The reconstruction sums of one pass, shared by the Poisson and the other observation models:
+/// Σ m_sv·ℓ and Σ (1 − m_sv)·ℓ over elements the encoder may see, Σ ℓ over hidden ones.
+struct ReconSums {
+    var rec = 0.0, sv = 0.0, hidden = 0.0
+
+    @inline(__always) mutating func add(_ l: Double, visible: Bool, svKeep m: Double) {
+        if visible {
+            rec += m * l
+            sv += (1 - m) * l
+        } else {
+            hidden += l
+        }
     }
 }

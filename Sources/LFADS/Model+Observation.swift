@@ -24,9 +24,9 @@ extension LFADSModel {
     /// Σ m_sv·ℓ and Σ (1 − m_sv)·ℓ over visible elements and Σ ℓ over hidden ones, as the Poisson
     /// loop of `lossTerms` sums them; also fills `rates` with the mean m(θ).
     func observationSums(_ P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
-                         options: PassOptions) -> (rec: Double, sv: Double, hidden: Double) {
+                         options: PassOptions) -> ReconSums {
         let d = dims, obs = hp.observation, loc = hp.gammaLoc, svm = noise.svMask.p
-        var rec = 0.0, sv = 0.0, hidden = 0.0
+        var sums = ReconSums()
         for t in 0..<d.T {
             for b in 0..<d.B {
                 let row = (t * d.B + b) * d.N
@@ -44,17 +44,11 @@ extension LFADSModel {
                     } else {
                         l = obs.element(x: xi, theta: th, scale: k, loc: loc).nll
                     }
-                    if visible {
-                        let m = Double(svm[i])
-                        rec += m * l
-                        sv += (1 - m) * l
-                    } else {
-                        hidden += l
-                    }
+                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
                 }
             }
         }
-        return (rec, sv, hidden)
+        return sums
     }
 
     /// ∂L_rec/∂θ into dLogRates [T,B,N·P] and ∂L_rec/∂K into G: ∂ℓ/∂θ times the weight the Poisson
