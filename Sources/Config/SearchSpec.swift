@@ -2,6 +2,14 @@ import Foundation
 import LFADS
 import Vocabulary
 
+/// When PBT exploits and explores (docs/search.md §4).
+public enum PBTSchedule: String, Codable, Sendable {
+    /// At a generation barrier: every member's interval g finished, then all decide together.
+    case sync
+    /// Per member, as soon as it finishes an interval, against the other members' latest scores.
+    case async
+}
+
 /// How one hyperparameter is drawn (random search) or perturbed (PBT).
 public struct ParameterRange: Equatable, Sendable {
     public enum Distribution: String, Sendable { case uniform, logUniform = "log_uniform", choice }
@@ -38,6 +46,9 @@ public struct SearchSpec: Equatable, Sendable {
     /// PBT stops when the best fitness improved by at most this fraction over `patience_generations`.
     public var minImprovement = 0.0005
     public var patienceGenerations = 4
+    /// PBT: `sync` closes a generation when its last member reports (the default); `async` decides
+    /// for each member as soon as it finishes its interval (docs/search.md §4).
+    public var pbtSchedule: PBTSchedule = .sync
     public var space: [String: ParameterRange] = SearchSpec.defaultSpace
 
     public init() {}
@@ -59,7 +70,7 @@ public struct SearchSpec: Equatable, Sendable {
 
     static let keys = ["method", "sizes", "select_by", "seed", "trials_per_size", "ranks_per_model", "subsample_valid",
                        "population", "epochs_per_generation", "max_generations", "min_improvement",
-                       "patience_generations", "space"]
+                       "patience_generations", "pbt_schedule", "space"]
 
     /// Parses the YAML mapping of `search:`; `origin` prefixes messages.
     static func parse(_ m: [String: Any], origin: String) throws -> SearchSpec {
@@ -156,6 +167,11 @@ public struct SearchSpec: Equatable, Sendable {
         case "max_generations": maxGenerations = try int()
         case "min_improvement": minImprovement = try dbl()
         case "patience_generations": patienceGenerations = try int()
+        case "pbt_schedule":
+            guard let v = PBTSchedule(rawValue: v.description) else {
+                throw ConfigError("search.pbt_schedule must be sync or async, got '\(v)'")
+            }
+            pbtSchedule = v
         default:
             throw ConfigError("unknown key 'search.\(key)' (expected \(Self.keys.joined(separator: ", ")))")
         }
@@ -168,7 +184,10 @@ public struct SearchSpec: Equatable, Sendable {
                  "  ranks_per_model: \(ranksPerModel)", "  subsample_valid: \(subsampleValid)",
                  "  population: \(population)", "  epochs_per_generation: \(epochsPerGeneration)",
                  "  max_generations: \(maxGenerations)", "  min_improvement: \(formatNumber(minImprovement))",
-                 "  patience_generations: \(patienceGenerations)", "  space:"]
+                 "  patience_generations: \(patienceGenerations)"]
+        // Written only when not the default, so a sync search's config.yaml is what it always was.
+        if pbtSchedule != .sync { l.append("  pbt_schedule: \(pbtSchedule.rawValue)") }
+        l.append("  space:")
         for name in space.keys.sorted() {
             let r = space[name]!
             var parts = ["dist: \(r.distribution.rawValue)"]
@@ -194,6 +213,7 @@ public struct SearchSpec: Equatable, Sendable {
         if epochsPerGeneration < 1 { p.append("search.epochs_per_generation must be ≥ 1") }
         if maxGenerations < 1 { p.append("search.max_generations must be ≥ 1") }
         if patienceGenerations < 1 { p.append("search.patience_generations must be ≥ 1") }
+        if pbtSchedule == .async && method != .pbt { p.append("search.pbt_schedule: async needs method: pbt") }
         return p
     }
 }

@@ -26,6 +26,31 @@ public struct PBTPolicy: Sendable {
         return copies
     }
 
+    /// The share of the reported members that forms each of the bottom and top quantiles of the
+    /// asynchronous exploit (Ray Tune's default).
+    public static let quantileFraction = 0.25
+
+    /// Asynchronous exploit (docs/search.md §4), Ray Tune's rule: member `member` has just finished
+    /// interval `interval`; the members that have reported (`latest` non-nil: their latest
+    /// fitness, NaN for a failed or diverged interval) are ranked, ties by member number. If
+    /// `member` is among the worst ⌈¼·n⌉ (at most ⌊n/2⌋), it copies one member of the best
+    /// ⌈¼·n⌉ whose latest interval completed with a finite fitness, drawn from a stream keyed by
+    /// (seed, size, member, interval), so the decision depends on the scores it sees, not on time.
+    /// Returns that member, or nil: no copy.
+    public func exploitAsync(member: Int, interval: Int, latest: [Double?], size: Int) -> Int? {
+        let reported = latest.indices.filter { latest[$0] != nil }
+        guard reported.count > 1, latest[member] != nil else { return nil }
+        func rank(_ f: Double) -> Double { f.isFinite ? f : .infinity }
+        let order = reported.sorted { (rank(latest[$0]!), $0) < (rank(latest[$1]!), $1) }
+        var q = Int((Double(order.count) * Self.quantileFraction).rounded(.up))
+        q = min(q, order.count / 2)
+        guard q > 0, order.suffix(q).contains(member) else { return nil }
+        let top = order.prefix(q).filter { latest[$0]!.isFinite && $0 != member }
+        guard !top.isEmpty else { return nil }
+        var g = keyedStream(seed: UInt64(seed), .search, 7, UInt64(size), UInt64(interval << 20 | member))
+        return top[Int(g.next() % UInt64(top.count))]
+    }
+
     /// Multiplies each searched hyperparameter by a random factor in log space up to ×explore,
     /// clipped to its limits; returns the new values and a description of each change.
     public func explore(_ hp: Hyperparameters, size: Int, generation: Int, member: Int) throws

@@ -18,6 +18,12 @@ public struct TrialRecord: Codable, Sendable, Equatable {
     /// Per-epoch history rows (EpochRecord.values).
     public var history: [[Double]]
     public var notes: [String]
+    /// Asynchronous PBT: the row whose state file this row started from (nil: fresh, or sync PBT,
+    /// where it follows from `generation` and `parent`).
+    public var startRow: Int?
+    /// Asynchronous PBT: this row's place (0, 1, …) in the order the coordinator recorded results,
+    /// on which its decisions depend (docs/search.md §4).
+    public var completedAs: Int?
 
     public init(row: Int, sizeIndex: Int, trial: Int, generation: Int, seed: Int, parent: Int, hps: [String: Double]) {
         self.row = row; self.sizeIndex = sizeIndex; self.trial = trial; self.generation = generation

@@ -64,6 +64,20 @@ import Testing
         #expect(m6.contains("search.population"), "\(m6)")
     }
 
+    /// docs/search.md §4: async is opt-in; sync stays the default and is not written to config.yaml.
+    @Test func thePBTScheduleIsSyncUnlessAsyncIsAskedFor() throws {
+        #expect(try Self.parse("  method: pbt\n").search?.pbtSchedule == .sync)
+        let a = try Self.parse("  method: pbt\n  pbt_schedule: async\n")
+        #expect(a.search?.pbtSchedule == .async)
+        #expect(a.yaml().contains("pbt_schedule: async"))
+        #expect(try RunConfig.parse(a.yaml(), origin: "back.yaml").search?.pbtSchedule == .async)
+        #expect(!(try Self.parse("  method: pbt\n").yaml().contains("pbt_schedule")))
+        let m = Self.message { _ = try Self.parse("  pbt_schedule: later\n") }
+        #expect(m.contains("search.pbt_schedule") && m.contains("later"), "\(m)")
+        #expect(try Self.parse("  method: random\n  pbt_schedule: async\n").search!.problems()
+                .contains("search.pbt_schedule: async needs method: pbt"))
+    }
+
     @Test func badRangesAreErrorsNamingTheHyperparameter() {
         let dist = Self.message { _ = try Self.parse("  space:\n    lr: {dist: gaussian, min: 0.001, max: 0.01}\n") }
         #expect(dist.contains("search.space.lr") && dist.contains("dist"), "\(dist)")
