@@ -19,6 +19,8 @@ public struct TrialRow: Sendable, Equatable {
     public var hps: [Double], metrics: [Double]
     /// The value the search selected by, lower is better; NaN unless completed.
     public var fitness: Double
+    /// Asynchronous PBT: the row whose state this row started from (−1: fresh); nil in other files.
+    public var startRow: Int? = nil
 }
 
 /// What `best/size<i>` says the search itself selected.
@@ -39,6 +41,8 @@ public struct SearchResults: Sendable {
     public let method: String, selectBy: String
     /// A population-based-training run (only its last generation's weights are kept).
     public var isPBT: Bool { method == SearchMethod.pbt.rawValue }
+    /// PBT whose members exploit as soon as they finish an interval (`pbt_schedule: async`).
+    public var isAsyncPBT: Bool { isPBT && attributes["pbt_schedule"] == "async" }
     public let complete: Bool
     /// Training-trial counts per size index.
     public let sizes: [Int]
@@ -54,6 +58,8 @@ public struct SearchResults: Sendable {
     struct RowKey: Hashable { var sizeIndex: Int, generation: Int, trial: Int }
     /// Row index by (size, generation, member), so following a PBT lineage is a lookup per generation.
     let rowIndex: [RowKey: Int]
+    /// Row index by the `row` column, for async PBT's `start_row`.
+    let indexOfRow: [Int: Int]
 
     init(path: String, label: String, method: String, selectBy: String, complete: Bool, sizes: [Int], hpNames: [String],
          metricNames: [String], historyColumns: [String], rows: [TrialRow], history: [String: [[Double]]],
@@ -66,6 +72,9 @@ public struct SearchResults: Sendable {
             index[RowKey(sizeIndex: r.sizeIndex, generation: r.generation, trial: r.trial)] = k
         }
         rowIndex = index
+        var byRow: [Int: Int] = [:]
+        for (k, r) in rows.enumerated() where byRow[r.row] == nil { byRow[r.row] = k }
+        indexOfRow = byRow
     }
 
     public func metric(_ r: TrialRow, _ name: String) -> Double {
@@ -182,12 +191,17 @@ public enum ResultsReader {
         let fitness = try f.readDouble("trials/fitness").values
         guard fitness.count == K else { throw ReportError("\(path): malformed results file: trials/fitness has \(fitness.count) rows, expected \(K)") }
 
+        // Asynchronous PBT's lineage column (docs/search.md §6); other files do not have it.
+        let startRow = f.exists("trials/start_row") ? try ints("start_row") : nil
+        if let startRow, startRow.count != K {
+            throw ReportError("\(path): malformed results file: trials/start_row has \(startRow.count) rows, trials/row has \(K)")
+        }
         var rows: [TrialRow] = []
         for k in 0..<K {
             let name = status[k] >= 0 && status[k] < statusNames.count ? statusNames[status[k]] : "status\(status[k])"
             rows.append(TrialRow(row: rowIDs[k], sizeIndex: sizeIndex[k], size: size[k], trial: trial[k],
                                  generation: generation[k], status: name, seed: seed[k], parent: parent[k],
-                                 hps: hps[k], metrics: metrics[k], fitness: fitness[k]))
+                                 hps: hps[k], metrics: metrics[k], fitness: fitness[k], startRow: startRow?[k]))
         }
 
         var history: [String: [[Double]]] = [:]

@@ -51,6 +51,12 @@ extension SearchResults {
     /// as Search/SearchPlan.selected()).
     public func candidates(size si: Int) -> [Int] {
         var c = rows.indices.filter { rows[$0].sizeIndex == si && rows[$0].status == "completed" }
+        if isAsyncPBT {
+            // Members end at different intervals: each member's latest completed row.
+            var latest: [Int: Int] = [:]
+            for k in c where latest[rows[k].trial].map({ rows[$0].generation < rows[k].generation }) ?? true { latest[rows[k].trial] = k }
+            return latest.values.sorted()
+        }
         if isPBT, let last = c.map({ rows[$0].generation }).max() { c = c.filter { rows[$0].generation == last } }
         return c
     }
@@ -87,9 +93,17 @@ extension SearchResults {
     /// PBT: the row indices of the lineage that ends in row index `k`, oldest first. Each generation's
     /// `parent` names the member whose weights it copied (−1: its own), so walking back one
     /// generation at a time recovers the path the selected model's weights took.
+    /// Asynchronous PBT rows name the row they started from (`start_row`) instead.
     public func lineage(_ k: Int) -> [Int] {
         var out = [k]
         var cur = rows[k]
+        if cur.startRow != nil {
+            while let s = cur.startRow, s >= 0, let prev = indexOfRow[s], !out.contains(prev) {
+                out.append(prev)
+                cur = rows[prev]
+            }
+            return out.reversed()
+        }
         while cur.generation > 0 {
             let member = cur.parent >= 0 ? cur.parent : cur.trial
             guard let prev = rowIndex[RowKey(sizeIndex: cur.sizeIndex, generation: cur.generation - 1, trial: member)] else { break }

@@ -34,7 +34,7 @@ enum ParallelResults {
                       plan: SearchPlan?, best: [ResultsFile.Best], trained: [Int: Trained]) throws {
         let tmp = path + ".parallel-tmp"
         let f = try H5File.createParallel(tmp, communicator: world.handle)
-        let cols = ResultsFile.columns(hpCount: L.spec.searched.count, epochs: L.epochs)
+        let cols = ResultsFile.columns(hpCount: L.spec.searched.count, epochs: L.epochs, asyncPBT: L.spec.isAsyncPBT)
         for c in cols {
             try f.createRows(c.name, rows: L.rows, rowShape: c.isMatrix ? [c.width] : [],
                              type: c.int64 ? .int64 : .float64, fill: c.int64 ? -1 : .nan)

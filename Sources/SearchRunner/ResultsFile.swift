@@ -1,4 +1,5 @@
 import App
+import Config
 import Foundation
 import LFADS
 import ModelIO
@@ -31,27 +32,34 @@ public enum ResultsFile {
         public var isMatrix: Bool { fromTraining }
     }
 
+    /// Asynchronous PBT's extra bookkeeping (docs/search.md §6): a row's lineage no longer follows
+    /// from its generation, and its decisions from the order results were recorded. Sync files
+    /// do not have them, so they are what they always were.
+    static let asyncColumns = ["start_row", "completed_as"]
+
     /// The table's datasets in file order; E = epochs per history row.
-    public static func columns(hpCount H: Int, epochs E: Int) -> [Column] {
+    public static func columns(hpCount H: Int, epochs E: Int, asyncPBT: Bool = false) -> [Column] {
         ["row", "size_index", "size", "trial", "generation", "status", "seed", "parent"].map {
             Column(name: "trials/\($0)", width: 1, int64: true, fromTraining: false)
         } + [Column(name: "trials/hps", width: H, int64: false, fromTraining: true),
              Column(name: "trials/metrics", width: metricNames.count, int64: false, fromTraining: true),
              Column(name: "trials/fitness", width: 1, int64: false, fromTraining: false)]
             + historyColumns.map { Column(name: "history/\($0.rawValue)", width: E, int64: false, fromTraining: true) }
+            + (asyncPBT ? asyncColumns.map { Column(name: "trials/\($0)", width: 1, int64: true, fromTraining: false) } : [])
     }
 
     /// Row r's values for every column, in `columns` order (int64 columns as exact Doubles).
     public static func rowValues(_ r: TrialRecord, plan: SearchPlan, epochs E: Int) -> [[Double]] {
         let book = bookkeeping(r, plan: plan)
         let trained = trainingValues(hps: r.hps, metrics: r.metrics, history: r.history, searched: plan.spec.searched, epochs: E)
-        return Array(book.prefix(8)) + trained.prefix(2) + [book[8]] + trained.dropFirst(2)
+        return Array(book.prefix(8)) + trained.prefix(2) + [book[8]] + trained.dropFirst(2) + book.dropFirst(9)
     }
 
-    /// The coordinator's columns of a row: row … parent, then fitness.
+    /// The coordinator's columns of a row: row … parent, then fitness (async PBT: then start_row, completed_as).
     public static func bookkeeping(_ r: TrialRecord, plan: SearchPlan) -> [[Double]] {
         [r.row, r.sizeIndex, plan.spec.sizes[r.sizeIndex], r.trial, r.generation, r.status.code, r.seed, r.parent]
             .map { [Double($0)] } + [[plan.fitness(r)]]
+            + (plan.spec.isAsyncPBT ? [[Double(r.startRow ?? -1)], [Double(r.completedAs ?? -1)]] : [])
     }
 
     /// The trained model's columns of a row: hps, metrics, then each history column.
@@ -76,7 +84,7 @@ public enum ResultsFile {
                       best: [Best], complete: Bool, maxEpochs: Int) throws {
         let rows = plan.rows, K = rows.count
         let E = epochs(plan: plan, maxEpochs: maxEpochs)
-        let cols = columns(hpCount: plan.spec.searched.count, epochs: E)
+        let cols = columns(hpCount: plan.spec.searched.count, epochs: E, asyncPBT: plan.spec.isAsyncPBT)
         let values = rows.map { rowValues($0, plan: plan, epochs: E) }
         try H5File.writeAtomically(to: path) { f in
             for (c, col) in cols.enumerated() {
@@ -105,6 +113,7 @@ public enum ResultsFile {
         try f.setAttribute("format_version", int64: 1)
         try f.setAttribute("complete", int64: complete ? 1 : 0)
         try f.setAttribute("method", string: spec.method.rawValue)
+        if spec.isAsyncPBT { try f.setAttribute("pbt_schedule", string: PBTSchedule.async.rawValue) }
         try f.setAttribute("select_by", string: spec.selectBy.rawValue)
         try f.setAttribute("sizes_json", string: "[" + spec.sizes.map(String.init).joined(separator: ", ") + "]")
         try f.setAttribute("hp_names_json", string: jsonList(spec.searched))

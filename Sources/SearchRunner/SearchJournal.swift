@@ -96,3 +96,27 @@ struct CompactionPolicy {
         return entries * 8 >= rows || secondsSinceLast >= max(60, 20 * lastCost)
     }
 }
+
+/// SPIKESAE_SEARCH_COMPLETION_ORDER=FILE (tests and measurements): the rows, whitespace-separated,
+/// in the order the coordinator must record their results. Asynchronous PBT's decisions depend on
+/// that order (docs/search.md §4), so a search given the order another run recorded (its
+/// `trials/completed_as`) makes the same decisions, with any number of ranks: results that
+/// arrive early are held back until their turn.
+enum CompletionOrder {
+    static let variable = "SPIKESAE_SEARCH_COMPLETION_ORDER"
+
+    static func fromEnvironment() throws -> [Int] {
+        guard let path = ProcessInfo.processInfo.environment[variable] else { return [] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw JournalError("\(variable)=\(path): cannot read the file")
+        }
+        var rows: [Int] = [], seen = Set<Int>()
+        for word in text.split(whereSeparator: \.isWhitespace) {
+            guard let r = Int(word), r >= 0, seen.insert(r).inserted else {
+                throw JournalError("\(variable)=\(path): '\(word)' is not a row number, or repeats one")
+            }
+            rows.append(r)
+        }
+        return rows
+    }
+}

@@ -14,15 +14,17 @@ public enum SearchRun {
         try run(o, compaction: nil, log: log)
     }
 
-    /// `compaction` replaces the policy from the environment (tests).
-    static func run(_ o: RunOptions, compaction: CompactionPolicy?, log: @escaping (String) -> Void) throws -> TrainExit {
+    /// `compaction` and `completionOrder` replace what the environment says (tests).
+    static func run(_ o: RunOptions, compaction: CompactionPolicy?, completionOrder: [Int]? = nil,
+                    log: @escaping (String) -> Void) throws -> TrainExit {
         var setup = try prepare(o, writer: true, log: log)
         if let compaction { setup.compaction = compaction }
+        if let completionOrder { setup.completionOrder = completionOrder }
         let session = try SearchSession(setup: setup, options: o, log: log)
         let worker = session.worker
         StopSignal.install()
         var done = 0
-        while let item = session.plan.next() {
+        while let item = try session.nextItem() {
             if StopSignal.requested || done >= (o.stopAfter ?? Int.max) { return try session.stop(midTrial: false) }
             let result: WorkResult
             do { result = try worker.run(item, shouldStop: { StopSignal.requested }) } catch is SearchInterrupted {
@@ -84,6 +86,8 @@ public enum SearchRun {
         public var dir: String
         /// When the coordinator folds its journal into the checkpoint and results.h5.
         var compaction = CompactionPolicy(every: nil)
+        /// Rows in the order their results must be recorded (`CompletionOrder`); empty: as they come.
+        var completionOrder: [Int] = []
     }
 
     /// Loads and validates config and data. The writer (the coordinator) also prepares the output
@@ -129,6 +133,7 @@ public enum SearchRun {
         if writer, let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
         var setup = Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
         setup.compaction = try CompactionPolicy.fromEnvironment()
+        setup.completionOrder = try CompletionOrder.fromEnvironment()
         return setup
     }
 }

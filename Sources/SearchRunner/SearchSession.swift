@@ -25,6 +25,10 @@ public final class SearchSession {
     var finished: Int
     var lastCompaction = ContinuousClock.now, lastCompactionSeconds = 0.0
     public private(set) var cost = RecordCost()
+    /// Rows whose results are to be recorded in exactly this order (`CompletionOrder`), and results
+    /// that arrived ahead of their turn.
+    var replay: [Int]
+    var heldBack: [Int: WorkResult] = [:]
 
     /// What recording results cost this coordinator, wall and CPU seconds (docs/scaling.md §8).
     public struct RecordCost {
@@ -76,6 +80,8 @@ public final class SearchSession {
             plan = try fresh()
         }
         journal = try SearchJournal(path: journalPath, truncate: !o.resume)
+        replay = setup.completionOrder.filter { [plan] in
+            !plan.rows.indices.contains($0) || plan.rows[$0].status == .pending }
         finished = plan.rows.filter { $0.status != .pending && $0.status != .running }.count
         worker = SearchWorker(dataset: setup.dataset, sizes: setup.sizes, seed: setup.spec.seed,
                               subsampleValid: setup.spec.subsampleValid)
@@ -88,13 +94,41 @@ public final class SearchSession {
         }
         let spec = setup.spec
         log("search: \(spec.method.rawValue), sizes \(setup.sizes) trials, select by \(spec.selectBy.rawValue), "
-            + (spec.method == .random ? "\(spec.trialsPerSize) trials per size" : "population \(spec.population)"))
+            + (spec.method == .random ? "\(spec.trialsPerSize) trials per size" : "population \(spec.population)")
+            + (plan.spec.isAsyncPBT ? ", asynchronous (each member exploits as soon as it finishes an interval)" : ""))
     }
 
     var maxEpochs: Int { SearchRun.maxEpochs(setup.spec, setup.config.hps) }
 
-    /// Records a finished item: plan, journal line, a compaction when due, one progress line.
+    /// The next item to run in this process: with a replayed completion order, the row whose result
+    /// is due next (it is always runnable then, since every result before it has been recorded).
+    public func nextItem() throws -> WorkItem? {
+        guard let row = replay.first else { return plan.next() }
+        guard let item = plan.next(row: row) else {
+            throw RunError("\(CompletionOrder.variable): row \(row) is not runnable when its turn comes; "
+                           + "the order is not one this search's results were recorded in")
+        }
+        return item
+    }
+
+    /// Results arrived early and held back for their turn in a replayed completion order.
+    public var heldResults: Int { heldBack.count }
+
+    /// Records a finished item, or holds it back until its turn in a replayed completion order.
     public func record(_ result: WorkResult) throws {
+        guard !replay.isEmpty else { return try recordNow(result) }
+        heldBack[result.row] = result
+        while let row = replay.first, let r = heldBack.removeValue(forKey: row) {
+            replay.removeFirst()
+            try recordNow(r)
+        }
+        if replay.isEmpty {
+            for row in heldBack.keys.sorted() { try recordNow(heldBack.removeValue(forKey: row)!) }
+        }
+    }
+
+    /// Records a finished item: plan, journal line, a compaction when due, one progress line.
+    func recordNow(_ result: WorkResult) throws {
         let t0 = ContinuousClock.now, c0 = processCPUSeconds()
         let obsolete = try plan.complete(result)
         try journal.append(result)
@@ -136,6 +170,7 @@ public final class SearchSession {
 
     /// Checkpoints and reports a stop; rows in flight rerun on resume.
     public func stop(midTrial: Bool) throws -> TrainExit {
+        heldBack = [:]   // not recorded: those rows rerun on resume
         plan.requeueInFlight()
         try compact()
         log("stopped\(midTrial ? " mid-trial" : ""): checkpoint in \(statePath); continue with `spikesae search --resume \(setup.dir)`")

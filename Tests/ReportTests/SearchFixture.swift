@@ -34,6 +34,10 @@ enum SearchFixture {
             kl_co_scale: {dist: log_uniform, min: 1.0e-6, max: 1.0e-3}
         """
 
+    /// The same PBT, asynchronous (docs/search.md §4): lineages follow `start_row`.
+    static let asyncPBTConfig = pbtConfig.replacingOccurrences(of: "  method: pbt\n", with: "  method: pbt\n  pbt_schedule: async\n")
+        .replacingOccurrences(of: "max_generations: 2", with: "max_generations: 3")
+
     static func search(_ name: String, _ config: String, stopAfter: Int? = nil) -> Result<String, Error> {
         Result {
             let dir = base + "/" + name
@@ -50,6 +54,7 @@ enum SearchFixture {
 
     static let random = search("random", randomConfig)
     static let pbt = search("pbt", pbtConfig)
+    static let asyncPBT = search("pbt-async", asyncPBTConfig)
     static let partial = search("partial", randomConfig, stopAfter: 2)
 
     static func tempDir(_ name: String) -> String {

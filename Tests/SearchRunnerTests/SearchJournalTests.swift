@@ -66,7 +66,9 @@ struct SearchJournalTests {
         #expect(try fa.int64Attribute("complete") == 1 && fb.int64Attribute("complete") == 1)
         let H = try fa.readDouble("trials/hps").shape[1], E = try fa.readDouble("history/valid_total").shape[1]
         let clock: Set<String> = ["history/seconds", "history/trials_per_second"]
-        for c in ResultsFile.columns(hpCount: H, epochs: E) where !clock.contains(c.name) {
+        let asyncPBT = try fa.stringAttribute("pbt_schedule") == "async"
+        #expect(try fb.stringAttribute("pbt_schedule") == fa.stringAttribute("pbt_schedule"))
+        for c in ResultsFile.columns(hpCount: H, epochs: E, asyncPBT: asyncPBT) where !clock.contains(c.name) {
             if c.int64 {
                 #expect(try fa.readInt64(c.name).values == fb.readInt64(c.name).values, "\(c.name)")
             } else {
