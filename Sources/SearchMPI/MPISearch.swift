@@ -3,6 +3,7 @@ import SearchRunner
 import Cluster
 import Foundation
 import Search
+import Store
 import Training
 
 /// `spikesae search` under mpirun (docs/search.md §2): world rank 0 coordinates, the other ranks form
@@ -64,19 +65,28 @@ public enum MPISearch {
         // coordinator's latency), and after the last item was handed out (docs/scaling.md §9, §11).
         var idleSince = Dictionary(uniqueKeysWithValues: leaders.map { ($0, wallStart) })
         var waitingIdle = 0.0
+        var timeline = Timeline(start: wallStart)
         while true {
             if StopSignal.requested { stopping = true }
             while !stopping, !idle.isEmpty, let item = session.plan.next() {
                 let leader = idle.removeFirst()
                 try world.sendMessage(CoordinatorMessage.work(item), to: leader, tag: SearchTag.toLeader)
                 inFlight[leader] = item.row
+                timeline.dispatched(item.row, to: leader)
                 dispatched += 1
                 waitingIdle += (ContinuousClock.now - idleSince[leader]!) / .seconds(1)
             }
-            if inFlight.isEmpty { break }
+            if inFlight.isEmpty {
+                if !stopping && session.heldResults > 0 {
+                    throw ClusterError("SPIKESAE_SEARCH_COMPLETION_ORDER: \(session.heldResults) result(s) wait for a row that "
+                                       + "can never finish; the order is not one this search's results were recorded in")
+                }
+                break
+            }
             guard let e = try world.waitForMessage(tag: SearchTag.toCoordinator, pollingEvery: .milliseconds(2),
                                                    until: .now + .milliseconds(500)) else { continue }
             let message = try decodeMessage(try world.receiveBytes(e), as: LeaderMessage.self, from: e.source)
+            if let row = inFlight[e.source] { timeline.returned(row) }
             inFlight[e.source] = nil
             idle.append(e.source)
             idleSince[e.source] = .now
@@ -92,6 +102,7 @@ public enum MPISearch {
             }
         }
         let end = ContinuousClock.now
+        try timeline.write(plan: session.plan)
         let wall = (end - wallStart) / .seconds(1), cpu = processCPUSeconds() - cpuStart
         let tailIdle = idle.reduce(0.0) { $0 + (end - idleSince[$1]!) / .seconds(1) }
         let groupSeconds = wall * Double(leaders.count)
@@ -162,5 +173,39 @@ public enum MPISearch {
                 try world.sendMessage(LeaderMessage.failed(row: item.row, message: "\(error)"), to: 0, tag: SearchTag.toCoordinator)
             }
         }
+    }
+}
+
+/// SPIKESAE_SEARCH_TIMELINE=FILE (measurements, docs/scaling.md §11): when each row was handed to
+/// which group and when its result came back, seconds from the start of dispatching, as CSV.
+struct Timeline {
+    static let variable = "SPIKESAE_SEARCH_TIMELINE"
+    let start: ContinuousClock.Instant
+    let path = ProcessInfo.processInfo.environment[Timeline.variable]
+    var spans: [Int: (group: Int, from: Double, to: Double)] = [:]
+
+    init(start: ContinuousClock.Instant) { self.start = start }
+
+    mutating func dispatched(_ row: Int, to group: Int) {
+        guard path != nil else { return }
+        let t = (ContinuousClock.now - start) / .seconds(1)
+        spans[row] = (group, t, .nan)
+    }
+
+    mutating func returned(_ row: Int) {
+        guard path != nil else { return }
+        let t = (ContinuousClock.now - start) / .seconds(1)
+        spans[row]?.to = t
+    }
+
+    func write(plan: SearchPlan) throws {
+        guard let path else { return }
+        var text = "row,size_index,member,generation,group,dispatched,returned\n"
+        for (row, s) in spans.sorted(by: { $0.key < $1.key }) {
+            let r = plan.rows[row]
+            text += "\(row),\(r.sizeIndex),\(r.trial),\(r.generation),\(s.group),"
+                + String(format: "%.4f,%.4f\n", s.from, s.to)
+        }
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 }
