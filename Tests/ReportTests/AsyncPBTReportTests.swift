@@ -1,5 +1,5 @@
 import Foundation
-import Report
+@testable import Report
 import Store
 import Testing
 
@@ -12,9 +12,13 @@ import Testing
         #expect(r.isAsyncPBT)
         #expect(r.rows.allSatisfy { $0.startRow != nil })
         #expect(r.rows.contains { $0.parent >= 0 }, "the fixture should copy at least once: \(r.rows.map(\.parent))")
+        // The fixture's order lets member 0 of size 0 run ahead, so a member copies a row of a later interval.
+        #expect(r.rows.contains { row in row.startRow.map { $0 >= 0 && r.rows[$0].generation >= row.generation } ?? false },
+                "\(r.rows.map { ($0.row, $0.generation, $0.startRow ?? -9) })")
         for (k, row) in r.rows.enumerated() where row.status == "completed" {
             let chain = r.lineage(k)
-            #expect(chain.count == row.generation + 1, "row \(row.row): \(chain)")
+            // Two epochs per interval: the lineage holds every interval the row's weights went through.
+            #expect(2 * chain.count == r.curve(k, "valid_recon").count, "row \(row.row): \(chain)")
             #expect(chain.last == k && r.rows[chain[0]].generation == 0)
             // A row started from another member's latest row: its lineage switches member there.
             if row.parent >= 0 { #expect(r.rows[chain[chain.count - 2]].trial == row.parent) }
@@ -24,6 +28,23 @@ import Testing
                 #expect(ca.count < cb.count && zip(ca, cb).allSatisfy { $0.bitPattern == $1.bitPattern }, "rows \(a) → \(b)")
             }
         }
+    }
+
+    /// A member whose last interval diverged is still a candidate through its latest completed row.
+    @Test func candidatesAreEachMembersLatestCompletedRow() throws {
+        // (member, generation, status, fitness): member 0 was best, then diverged.
+        let spec: [(Int, Int, String, Double)] = [(0, 0, "completed", 0.1), (1, 0, "completed", 0.5),
+                                                  (0, 1, "diverged", .nan), (1, 1, "completed", 0.4)]
+        let rows = spec.enumerated().map { k, s in
+            TrialRow(row: k, sizeIndex: 0, size: 100, trial: s.0, generation: s.1, status: s.2, seed: k, parent: -1,
+                     hps: [0.01], metrics: [s.3], fitness: s.3, startRow: s.1 == 0 ? -1 : s.0)
+        }
+        let r = SearchResults(path: "/x/results.h5", label: "x", method: "pbt", selectBy: "valid_nll", complete: true,
+                              sizes: [100], hpNames: ["lr"], metricNames: ["valid_nll"], historyColumns: [], rows: rows,
+                              history: [:], best: [:], attributes: ["pbt_schedule": "async"])
+        #expect(r.candidates(size: 0) == [0, 3])
+        #expect(r.select(SelectionRule.usable[0], size: 0)?.index == 0)
+        #expect(r.lineage(3) == [1, 3])
     }
 
     @Test func theReportSelectsAmongEachMembersLatestRowAsTheSearchDid() throws {

@@ -36,10 +36,10 @@ struct SearchJournalTests {
 
     /// Runs a whole search that never compacts by count; when progress line `[at/…]` is logged,
     /// copies DIR/run to `snapshot` (the files a kill -9 at that moment would leave).
-    static func runWithSnapshot(_ dir: String, config: String, at: Int, snapshot: String) throws {
+    static func runWithSnapshot(_ dir: String, config: String, at: Int, snapshot: String, compactEvery: Int = 1000) throws {
         let fm = FileManager.default
         var taken = false
-        let code = try SearchRun.run(try options(dir, config: config, resume: false), compaction: CompactionPolicy(every: 1000)) { line in
+        let code = try SearchRun.run(try options(dir, config: config, resume: false), compaction: CompactionPolicy(every: compactEvery)) { line in
             guard line.hasPrefix("[\(at)/") else { return }
             try? fm.createDirectory(atPath: snapshot, withIntermediateDirectories: true)
             try! fm.copyItem(atPath: dir + "/run", toPath: snapshot + "/run")

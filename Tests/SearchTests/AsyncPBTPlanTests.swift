@@ -167,6 +167,20 @@ import Testing
         }
     }
 
+    /// Member 0 was the best, then diverged: its earlier state is kept, and selected.
+    @Test func aMemberWhoseLastIntervalDivergedIsSelectedByItsLatestCompletedRow() throws {
+        let p = try Self.plan(Self.spec(population: 4, maxGenerations: 2), sizes: [40])
+        while let i = p.next() {
+            let r = p.rows[i.row]
+            let nll = r.generation == 0 ? [0.1, 0.5, 0.6, 0.7][r.trial] : 0.4 + 0.01 * Double(r.trial)
+            try p.complete(r.generation == 1 && r.trial == 0
+                ? WorkResult(row: i.row, status: .diverged, metrics: [:], history: [], detail: "nan")
+                : WorkResult(row: i.row, status: .completed, metrics: ["valid_nll": nll], history: [], detail: ""))
+        }
+        #expect(p.isDone)
+        #expect(p.selected()[0]?.row == 0)
+    }
+
     @Test func aSyncPlansCheckpointHasNoneOfTheAsyncFields() throws {
         let p = try Fake.plan(Fake.spec(.pbt, population: 4, maxGenerations: 2), sizes: [40])
         try Fake.drive(p)
