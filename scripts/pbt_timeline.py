@@ -5,6 +5,7 @@ A search run under mpirun with SPIKESAE_SEARCH_TIMELINE=FILE.csv writes one line
 group it ran on and when it was handed out and came back (seconds from the start of dispatching).
 
     python3 scripts/pbt_timeline.py RUN.csv [RUN2.csv ...]
+    python3 scripts/pbt_timeline.py --groups 2,3,4,8 RUN.csv    # one trace's lengths on other W
 
 prints per run: groups W, rows, wall from the first dispatch to the last result, idle fraction
 (idle group-seconds / (W x wall)) split into waiting for an item and after a group's last item,
@@ -84,6 +85,16 @@ def simulate(rows, W, barrier):
 
 
 def main(paths):
+    if paths and paths[0] == "--groups":
+        ws = [int(w) for w in paths[1].split(",")]
+        print("trace | W | model sync idle | model async idle | sync wall / async wall")
+        for p in paths[2:]:
+            rows = load(p)
+            for W in ws:
+                si, sw = simulate(rows, W, True)
+                ai, aw = simulate(rows, W, False)
+                print(f"{p} | {W} | {100*si:.1f}% | {100*ai:.1f}% | {sw/aw:.3f}")
+        return
     print("run | W | rows | wall s | idle | waiting | tail | mean item s | gen spread s | model sync idle | model async idle")
     for p in paths:
         rows = load(p)

@@ -18,10 +18,11 @@ extension SearchResults {
             let counts = statusCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
             var s = "\(label): the search has not finished (complete = 0; still running, or stopped): "
                 + "\(rows.count - unfinished.count) of \(rows.count) rows done so far (\(counts))"
-            if isPBT { s += "; PBT adds each generation's rows when the previous one closes, so more will follow" }
+            if isAsyncPBT { s += "; asynchronous PBT adds a member's next interval when it finishes one, so more will follow" }
+            else if isPBT { s += "; PBT adds each generation's rows when the previous one closes, so more will follow" }
             s += ". Tables and figures show the rows done so far; `spikesae search --resume \(dir)` continues it."
             out.append(s)
-            if isPBT {
+            if isPBT && !isAsyncPBT {
                 for si in sizes.indices {
                     guard let g = rows.filter({ $0.sizeIndex == si }).map(\.generation).max() else { continue }
                     let gen = rows.filter { $0.sizeIndex == si && $0.generation == g }
