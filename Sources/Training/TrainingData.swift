@@ -19,7 +19,8 @@ public struct SplitData: Sendable {
 
     /// The external inputs of trials at positions `rows` into e [T,B,E], time-major like x.
     func gatherExt(_ rows: [Int], T: Int, E: Int, into e: inout [Float]) {
-        guard let ext, E > 0 else { return }
+        guard E > 0 else { return }
+        guard let ext else { preconditionFailure("a model with ext_input_dim \(E) needs the split's external inputs") }
         let B = rows.count
         if e.count != T * B * E { e = [Float](repeating: 0, count: T * B * E) }
         for (b, k) in rows.enumerated() {

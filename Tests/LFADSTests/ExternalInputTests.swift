@@ -57,7 +57,7 @@ struct ExternalInputTests {
         #expect(r.passed)
     }
 
-    @Test("The check's ext rows carry gradient (else the check above proves nothing)")
+    @Test("The generator reads [u_t | e_t ⊙ d_ext,t], and the check's ext rows carry gradient")
     func extRowsHaveGradient() {
         let hp = Self.extHP()
         let (m, p, x, noise) = GradientCheck.problem(hp)
@@ -65,8 +65,16 @@ struct ExternalInputTests {
         let g = Self.pass(m, p, x, ext, noise).grads
         let w = m.layout["gen.W_x"], rows = (w.offset + hp.coDim * 3 * hp.genDim)..<(w.offset + w.count)
         #expect(g[rows].contains { abs($0) > 1e-6 })
-        #expect(noise.dExt.p[0] == 0 || noise.dExt.p[0] == 1 / 0.7)
         #expect((0..<(m.dims.T * m.dims.B * 2)).contains { noise.dExt[$0] == 0 }, "d_ext drops some inputs")
+        // The generator read [u_t | e_t ⊙ d_ext,t].
+        let (B, U) = (m.dims.B, hp.coDim)
+        for t in 0..<hp.seqLen {
+            for b in 0..<B {
+                let v = m.generatorInput(t: t, b: b)
+                for k in 0..<U { #expect(v[k] == m.u[(t * B + b) * U + k]) }
+                for j in 0..<2 { let i = (t * B + b) * 2 + j; #expect(v[U + j] == ext[i] * noise.dExt[i]) }
+            }
+        }
     }
 
     /// ext ≡ 0: the base model's loss with gen.W_x = its first U rows, whatever the ext rows hold;
