@@ -73,6 +73,7 @@ func median(_ v: [Double]) -> Double {
     let s = v.sorted()
     if s.isEmpty { return .nan }
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
 
 extension StepBenchmark {
     /// Zero external inputs [B,T,E] for a model that reads them (docs/model.md §16): the same work
