@@ -3,6 +3,7 @@ import Testing
 @testable import App
 import LFADS
 import ModelIO
+@testable import SearchRunner
 import Store
 import TestSupport
 
@@ -74,5 +75,26 @@ struct ExtInputRunTests {
                                   samples: nil, force: false, log: { _ in }) } throws: {
             "\($0)".contains("required dataset 'train_ext_input' not found (ext_input_dim is 1)")
         }
+    }
+
+    /// A search's dataset-size subsets carry each trial's own inputs (SearchWorker.data).
+    @Test func subsetsKeepEachTrialsInputs() throws {
+        let (T, N, E, K) = (4, 3, 2, 10)
+        var d = SpikeDataset(path: "mem", T: T, N: N, trainCounts: [Float](repeating: 1, count: K * T * N),
+                             validCounts: [Float](repeating: 1, count: 4 * T * N))
+        // Input value = 100·position + 10·t + j, so a misplaced trial shows.
+        func ext(_ k: Int) -> [Float] { (0..<(k * T * E)).map { i in Float(100 * (i / (T * E)) + 10 * (i / E % T) + i % E) } }
+        d.trainExt = ext(K); d.validExt = ext(4); d.extDim = E; d.extBins = T
+        let w = SearchWorker(dataset: d, sizes: [K, 5], seed: 3, subsampleValid: true)
+        let (tr, va) = w.positions(size: 1)
+        let sub = w.data(size: 1)
+        #expect(tr.count == 5 && sub.train.ext?.count == 5 * T * E)
+        for (row, pos) in tr.enumerated() {
+            for i in 0..<(T * E) { #expect(sub.train.ext?[row * T * E + i] == d.trainExt![pos * T * E + i]) }
+        }
+        for (row, pos) in va.enumerated() {
+            for i in 0..<(T * E) { #expect(sub.valid.ext?[row * T * E + i] == d.validExt![pos * T * E + i]) }
+        }
+        #expect(w.fullValid.ext == d.validExt)
     }
 }
