@@ -48,7 +48,7 @@ struct ExternalInputTests {
     }
 
     @Test("Float64 gradcheck with ext and held-out neurons, forward bins, SBTT and each observation model",
-          arguments: ["poisson", "gaussian", "zig"])
+          arguments: ["poisson", "gaussian", "gamma", "zig"])
     func gradientCheckWithTheOtherFeatures(recon: String) {
         var hp = Self.extHP()
         hp.heldoutNeurons = 1; hp.forwardBins = 2; hp.sbtt = 1; hp.recon = recon
