@@ -34,6 +34,8 @@ public struct Hyperparameters: Equatable, Sendable {
     public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
     /// 1 = SBTT (docs/model.md §15): NaN in the data marks a missing entry. 0 = the base model.
     public var sbtt = 0
+    /// External inputs per bin (docs/model.md §16): `{train,valid}_ext_input` drive the generator. 0 = none.
+    public var extInputDim = 0
 
     public init() {}
 
@@ -42,6 +44,8 @@ public struct Hyperparameters: Equatable, Sendable {
     public var observation: ObservationModel { ObservationModel(rawValue: recon) ?? .poisson }
     /// Whether NaN in the data marks missing entries (§15).
     public var usesSBTT: Bool { sbtt != 0 }
+    /// Whether the generator reads external inputs (§16).
+    public var usesExtInput: Bool { extInputDim > 0 }
 }
 
 /// The value kinds a hyperparameter can take; drives parsing, range checks and JSON.
@@ -120,7 +124,7 @@ extension Hyperparameters {
         dbl(\.smoothCoef, "smooth_coef"), int(\.posteriorSamples, "posterior_samples"), int(\.seed, "seed"),
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
-        int(\.sbtt, "sbtt"),
+        int(\.sbtt, "sbtt"), int(\.extInputDim, "ext_input_dim"),
     ]
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).

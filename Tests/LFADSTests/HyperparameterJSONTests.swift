@@ -25,7 +25,8 @@ struct HyperparameterJSONTests {
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
         let everyKey = allKeys.union(observationKeys).union(["sbtt"])
-        #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
+        // `ext_input_dim` (§16) likewise, written only when > 0.
+        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]) && Hyperparameters.keys.count == everyKey.count + 1)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
@@ -37,6 +38,11 @@ struct HyperparameterJSONTests {
         let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
         #expect(Set(sbttObj.keys) == everyKey)
         #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
+        var ext = sbtt
+        ext.extInputDim = 2
+        let extObj = try #require(try JSONSerialization.jsonObject(with: Data(ext.jsonString().utf8)) as? [String: Any])
+        #expect(Set(extObj.keys) == everyKey.union(["ext_input_dim"]))
+        #expect(try Hyperparameters(json: ext.jsonString()) == ext)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)
