@@ -34,6 +34,9 @@ public struct Hyperparameters: Equatable, Sendable {
     public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
     /// 1 = SBTT (docs/model.md §15): NaN in the data marks a missing entry. 0 = the base model.
     public var sbtt = 0
+    /// Temporal-shift augmentation (docs/model.md §16): per-trial, per-neuron shifts of the training
+    /// data, N(0, std²) rounded and clamped to ±max; max = 0 is off. lfads-torch's std default.
+    public var temporalShiftStd = 3.0, temporalShiftMax = 0
 
     public init() {}
 
@@ -42,6 +45,8 @@ public struct Hyperparameters: Equatable, Sendable {
     public var observation: ObservationModel { ObservationModel(rawValue: recon) ?? .poisson }
     /// Whether NaN in the data marks missing entries (§15).
     public var usesSBTT: Bool { sbtt != 0 }
+    /// Whether training steps shift the data in time (§16).
+    public var usesTemporalShift: Bool { temporalShiftMax > 0 }
 }
 
 /// The value kinds a hyperparameter can take; drives parsing, range checks and JSON.
@@ -121,7 +126,11 @@ extension Hyperparameters {
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
         int(\.sbtt, "sbtt"),
+        dbl(\.temporalShiftStd, "temporal_shift_std"), int(\.temporalShiftMax, "temporal_shift_max"),
     ]
+    /// The temporal-shift keys: written to `hps` only when the shift is on, so a base model's
+    /// parameter file is unchanged (docs/model.md §16).
+    public static let temporalShiftKeys: Set<String> = ["temporal_shift_std", "temporal_shift_max"]
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).
     public static let observationKeys: Set<String> = ["recon", "gamma_loc", "zig_scale_init", "zig_scale_prior", "zig_scale_penalty"]

@@ -19,6 +19,15 @@ public final class NoiseBundle<T: Scalar> {
     /// encoder input scaled by 1/(1 − sv_rate) and the loss normalised by k_sv; posterior sampling
     /// and the posterior mean see raw x, whatever sv_rate the model was trained with.
     public var svApplied = false
+    /// Temporal shift (docs/model.md §16), training only: when set, the encoder reads this
+    /// [T,B,N] source, shift(x ⊙ s_sv, s_enc), instead of x ⊙ s_sv, and svMask holds m_sv shifted with
+    /// s_rec. `NoiseBundle.applyTemporalShift` sets it; `draw` and `setAllOff` clear it.
+    public var shiftedSource: Buffer<T>? { shiftApplied ? shiftStorage : nil }
+    var shiftApplied = false
+    /// Kept across steps, so a step allocates no new source once the first has run.
+    var shiftStorage: Buffer<T>? = nil
+    /// The last applied shifts, [B,N] each (trial-major), for tests and the gradient check.
+    public internal(set) var shiftEnc: [Int] = [], shiftRec: [Int] = []
 
     /// k_sv of this pass: 1 − sv_rate where the SV mask applies, 1 elsewhere.
     public func svKeep(_ hp: Hyperparameters) -> Double { svApplied ? 1 - hp.svRate : 1 }
@@ -38,5 +47,6 @@ public final class NoiseBundle<T: Scalar> {
         for m in [dIn, dIc, dCi, dPhi, dG0, dG, cdKeep, cdGrad, svMask] { m.fill(1) }
         for e in [epsIc, epsCo, epsKl] { e.zero() }
         svApplied = false
+        shiftApplied = false
     }
 }

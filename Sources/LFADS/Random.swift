@@ -62,7 +62,9 @@ extension SplitMix64 {
 /// What a random stream is for; part of its key, so streams of different purposes never coincide.
 public enum StreamPurpose: UInt64, Sendable {
     case initialization = 1, shuffle, dropoutInput, dropoutIC, dropoutCI, dropoutFactorsToCon, dropoutG0,
-         dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search
+         dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search,
+         // Temporal shift (docs/model.md §16); appended, so no earlier stream moves.
+         tshiftEnc, tshiftRec
 }
 
 /// The stream keyed by (seed, purpose, a, b, c), e.g. (seed, purpose, epoch, step, trial index): a trial

@@ -24,7 +24,8 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
-        let everyKey = allKeys.union(observationKeys).union(["sbtt"])
+        // So are the temporal-shift keys (§16).
+        let everyKey = allKeys.union(observationKeys).union(["sbtt"]).union(Hyperparameters.temporalShiftKeys)
         #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
@@ -35,7 +36,7 @@ struct HyperparameterJSONTests {
         var sbtt = zig
         sbtt.sbtt = 1
         let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
-        #expect(Set(sbttObj.keys) == everyKey)
+        #expect(Set(sbttObj.keys) == everyKey.subtracting(Hyperparameters.temporalShiftKeys))
         #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
 
         // Missing keys keep their defaults.
