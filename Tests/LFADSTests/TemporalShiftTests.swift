@@ -39,7 +39,16 @@ struct TemporalShiftTests {
         #expect(on.noise.shiftEnc.contains { $0 != 0 } && on.noise.shiftRec.contains { $0 != 0 })
         #expect(on.noise.shiftEnc != on.noise.shiftRec)
         #expect(on.x != base.x)
-        #expect(on.noise.shiftedSource != nil)
+        // The encoder reads the shifted source (times CD and dropout), not the target.
+        _ = SBTTTests.pass(on.model, on.params, on.x, on.noise)
+        let src = on.noise.shiftedSource!, n = on.x.count
+        var fromSource = true, fromTarget = true
+        for i in 0..<n {
+            let cd = on.noise.cdKeep[i], din = on.noise.dIn[i]
+            if on.model.xIn[i] != src[i] * cd * din { fromSource = false }
+            if on.model.xIn[i] != on.x[i] * on.noise.svMask[i] / 0.75 * cd * din { fromTarget = false }
+        }
+        #expect(fromSource && !fromTarget)
     }
 
     // MARK: R0 and identity
