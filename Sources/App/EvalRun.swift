@@ -17,7 +17,7 @@ public enum EvalRun {
         }
         if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
-        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT)
+        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT, extDim: hp.extInputDim)
         for w in d.warnings { log("warning: \(w)") }
         guard d.N == hp.dataDim, d.T == hp.seqLen else {
             throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")
@@ -34,8 +34,9 @@ public enum EvalRun {
         }
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(
-            train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
-            valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1), T: d.T, N: d.N)
+            train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0, ext: d.trainExt),
+            valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt),
+            T: d.T, N: d.N)
         let estimator: RateEstimator = posteriorMean ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         let inf = Outputs.infer(hp: hp, params: params, data: data, estimator: estimator)
         let m = Outputs.metrics(inf, dataset: d, psthSmoothingMs: psthSmoothingMs)

@@ -39,7 +39,7 @@ public enum GradientCheck {
     /// (Poisson(1.5) counts for Poisson), one drawn noise bundle.
     /// `missing` > 0 (SBTT on, §15) makes that fraction of the elements NaN, from its own stream, so
     /// the parameters, data and noise are those of the problem without missing entries.
-    /// With `temporal_shift_max` > 0 (§16) the noise carries one draw of shifts and x is the
+    /// With `temporal_shift_max` > 0 (§17) the noise carries one draw of shifts and x is the
     /// shifted target, fixed for every evaluation of the loss.
     public static func problem(_ hp: Hyperparameters, batch B: Int = 4, seed: UInt64 = 7,
                                genRecurrentGain: Double = 4, missing: Double = 0)
@@ -60,7 +60,7 @@ public enum GradientCheck {
             ? (0..<B).map { sampleValidationMask(hp, split: 0, trialIndex: $0) } : nil
         noise.draw(hp, trials: Array(0..<B), epoch: 3, step: 1, kind: .training, svMasks: sv)
         if hp.usesTemporalShift {
-            // §16: shifts drawn once and then fixed; x becomes the shifted target.
+            // §17: shifts drawn once and then fixed; x becomes the shifted target.
             x.withUnsafeMutableBufferPointer { noise.applyTemporalShift(hp, trials: Array(0..<B), epoch: 3, step: 1, x: $0.baseAddress!) }
         }
         return (model, p, x, noise)
@@ -72,13 +72,14 @@ public enum GradientCheck {
                            weights: LossWeights = .full, step h: Double = 1e-6, seed: UInt64 = 7,
                            missing: Double = 0) -> GradientCheckReport {
         let (model, p0, x, noise) = problem(hp, seed: seed, missing: missing)
+        let ext = externalInputs(hp, batch: model.dims.B, seed: seed)
         model.mutation = mutation
         var params = p0
         var analytic = [Double](repeating: 0, count: params.count)
         var options = PassOptions()
         x.withUnsafeBufferPointer { xp in
             params.withUnsafeBufferPointer { pp in
-                _ = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options)
+                _ = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: weights, options: options)
                 analytic.withUnsafeMutableBufferPointer { g in
                     model.backward(params: pp.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!,
                                    noise: noise, weights: weights, options: options)
@@ -90,7 +91,7 @@ public enum GradientCheck {
         func loss() -> Double {
             x.withUnsafeBufferPointer { xp in
                 params.withUnsafeBufferPointer { pp in
-                    model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options).total
+                    model.forward(params: pp.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: weights, options: options).total
                 }
             }
         }
@@ -114,6 +115,14 @@ public enum GradientCheck {
                                       worstIndex: worst, failures: failures))
         }
         return GradientCheckReport(tensors: checks, scalars: model.layout.count, clippedFraction: clipped)
+    }
+
+    /// External inputs [T,B,E] for the check's problem (§16): N(0,1) with every third value
+    /// exactly 0 (ext pulses are mostly off), from their own stream, so the problem's parameters,
+    /// data and noise do not move with E. Empty when E = 0.
+    public static func externalInputs(_ hp: Hyperparameters, batch B: Int, seed: UInt64 = 7) -> [Double] {
+        var r = keyedStream(seed: seed, .testData, 3)
+        return (0..<(hp.seqLen * B * hp.extInputDim)).map { i in i % 3 == 2 ? 0 : r.normal() }
     }
 
     /// One data element for the check: Poisson(1.5) counts; N(0.5, 1) for Gaussian; lognormal

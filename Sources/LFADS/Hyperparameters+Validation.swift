@@ -59,6 +59,7 @@ extension Hyperparameters {
              "one of " + ObservationModel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
         need(gammaLoc >= 0 && gammaLoc.isFinite, "gamma_loc", "≥ 0 and finite")
         need(sbtt == 0 || sbtt == 1, "sbtt", "0 (off) or 1 (on)")
+        need(extInputDim >= 0, "ext_input_dim", "≥ 0")
         need(temporalShiftStd >= 0 && temporalShiftStd.isFinite, "temporal_shift_std", "≥ 0 and finite")
         need(temporalShiftMax >= 0 && (seqLen < 1 || temporalShiftMax < seqLen), "temporal_shift_max",
              "in [0, seq_len): 0 = off, otherwise a shift must leave one bin in place")

@@ -34,7 +34,9 @@ public struct Hyperparameters: Equatable, Sendable {
     public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
     /// 1 = SBTT (docs/model.md §15): NaN in the data marks a missing entry. 0 = the base model.
     public var sbtt = 0
-    /// Temporal-shift augmentation (docs/model.md §16): per-trial, per-neuron shifts of the training
+    /// External inputs per bin (docs/model.md §16): `{train,valid}_ext_input` drive the generator. 0 = none.
+    public var extInputDim = 0
+    /// Temporal-shift augmentation (docs/model.md §17): per-trial, per-neuron shifts of the training
     /// data, N(0, std²) rounded and clamped to ±max; max = 0 is off. lfads-torch's std default.
     public var temporalShiftStd = 3.0, temporalShiftMax = 0
 
@@ -45,7 +47,9 @@ public struct Hyperparameters: Equatable, Sendable {
     public var observation: ObservationModel { ObservationModel(rawValue: recon) ?? .poisson }
     /// Whether NaN in the data marks missing entries (§15).
     public var usesSBTT: Bool { sbtt != 0 }
-    /// Whether training steps shift the data in time (§16).
+    /// Whether the generator reads external inputs (§16).
+    public var usesExtInput: Bool { extInputDim > 0 }
+    /// Whether training steps shift the data in time (§17).
     public var usesTemporalShift: Bool { temporalShiftMax > 0 }
 }
 
@@ -125,11 +129,11 @@ extension Hyperparameters {
         dbl(\.smoothCoef, "smooth_coef"), int(\.posteriorSamples, "posterior_samples"), int(\.seed, "seed"),
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
-        int(\.sbtt, "sbtt"),
+        int(\.sbtt, "sbtt"), int(\.extInputDim, "ext_input_dim"),
         dbl(\.temporalShiftStd, "temporal_shift_std"), int(\.temporalShiftMax, "temporal_shift_max"),
     ]
     /// The temporal-shift keys: written to `hps` only when the shift is on, so a base model's
-    /// parameter file is unchanged (docs/model.md §16).
+    /// parameter file is unchanged (docs/model.md §17).
     public static let temporalShiftKeys: Set<String> = ["temporal_shift_std", "temporal_shift_max"]
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).

@@ -9,7 +9,7 @@ public enum Initialization {
             enc("ic_enc_fwd", hp.dataDim, hp.icEncDim); enc("ic_enc_bwd", hp.dataDim, hp.icEncDim)
             enc("ci_enc_fwd", hp.dataDim, hp.ciEncDim); enc("ci_enc_bwd", hp.dataDim, hp.ciEncDim)
             m["con"] = (1 / Double(max(2 * hp.ciEncDim + hp.facDim, 1)).squareRoot(), 1 / Double(hp.conDim).squareRoot())
-            m["gen"] = (1 / Double(max(hp.coDim, 1)).squareRoot(), 1 / Double(hp.genDim).squareRoot())
+            m["gen"] = (1 / Double(max(hp.coDim + hp.extInputDim, 1)).squareRoot(), 1 / Double(hp.genDim).squareRoot())
             return m
         }()
         for (idx, e) in layout.entries.enumerated() {

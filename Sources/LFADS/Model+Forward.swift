@@ -1,11 +1,12 @@
 extension LFADSModel {
     /// Runs the model and the loss on x [T,B,N] (time-major counts) with the given noise.
+    /// `ext` [T,B,E] holds the external inputs (§16), required when E > 0 and unread otherwise.
     /// Leaves every cache backward needs; returns the loss terms.
     @_specialize(exported: true, where T == Float)
-    public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
-                        weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
+    public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, ext: UnsafePointer<T>? = nil,
+                        noise: NoiseBundle<T>, weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
         let d = dims
-        let TB = d.T * d.B, F = d.F, Hg = d.Hg, U = d.U
+        let TB = d.T * d.B, F = d.F, Hg = d.Hg
         let clip = T(hp.cellClip)
 
         encoderInputs(x, noise: noise)
@@ -42,6 +43,10 @@ extension LFADSModel {
         gemm(B, F, Hg, g0Dropped.p, Hg, facW.p, F, phiInit.p, F)
 
         if let con, let conP { prepareControllerInputs(P, noise: noise, conP: conP, con: con) }
+        if d.Ext > 0 {
+            precondition(ext != nil, "a model with ext_input_dim \(d.Ext) needs its external inputs")
+            externalInputs(ext!, noise: noise)
+        }
 
         // Time loop: controller, controller output, generator, factors.
         for t in 0..<d.T {
@@ -55,7 +60,7 @@ extension LFADSModel {
                 con.stepForward(t, a: nil, wh: P + conP.fusedRows(F), clip: clip)
                 controllerOutput(t, P, noise: noise, sample: sample)
             }
-            gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(U), clip: clip)
+            gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(d.genIn), clip: clip)
             let g = gen.output(t), gd = gDropped.p + t * B * Hg, mask = noise.dG.p + t * B * Hg
             for i in 0..<(B * Hg) { gd[i] = g[i] * mask[i] }
             gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)
@@ -77,7 +82,7 @@ extension LFADSModel {
         let svScale = T(1 / noise.svKeep(hp))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
         if let src = noise.shiftedSource?.p {
-            // Temporal shift (§16): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
+            // Temporal shift (§17): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
             for i in 0..<(d.T * B * N) { xi[i] = src[i].isNaN ? 0 : src[i] * cd[i] * din[i] }
         } else if hp.usesSBTT {
             // A missing (NaN) element enters as 0, with no rescale (§15).

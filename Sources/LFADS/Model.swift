@@ -75,7 +75,7 @@ public final class LFADSModel<T: Scalar> {
 
     // Backward workspaces.
     let dLogRates: Buffer<T>, dPhi: Buffer<T>, dPhiInit: Buffer<T>
-    let dg: Buffer<T>                          // [B,U+Hg] generator rows [du_t | ∂L/∂g]
+    let dg: Buffer<T>                          // [B,U+E+Hg] generator rows [du_t | dẽ_t (unused) | ∂L/∂g]
     let ds: Buffer<T>                          // [B,F+Hc] controller rows [dφ_{t−1} | ∂L/∂s]
     let dTmp: Buffer<T>
     let dCo: Buffer<T>                         // [T,B,2U] ∂L/∂[μ_co | ℓ_co]
@@ -112,7 +112,7 @@ public final class LFADSModel<T: Scalar> {
         encoders = [icFwd, icBwd] + [ciFwd, ciBwd].compactMap { $0 }
         eIc = Buffer(B * 2 * d.Eic)
         icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
-        gen = run(d.Hg, d.U, contiguous: true)
+        gen = run(d.Hg, d.genIn, contiguous: true)
         con = d.hasController ? run(d.Hc, d.F) : nil
         ci = Buffer(TB * 2 * d.Eci)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
@@ -122,7 +122,7 @@ public final class LFADSModel<T: Scalar> {
         facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F); facWT = Buffer(d.Hg * d.F)
 
         dLogRates = Buffer(TB * N * d.P); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
-        dg = Buffer(B * (d.U + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
+        dg = Buffer(B * (d.genIn + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
         dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
         dCo = Buffer(TB * 2 * d.U)
         klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U); dCoW = Buffer(d.Hc * 2 * d.U)

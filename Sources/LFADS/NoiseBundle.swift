@@ -9,6 +9,7 @@ public final class NoiseBundle<T: Scalar> {
     public let dPhi: Buffer<T>    // [T,B,F]  on φ_{t−1} entering the controller at t
     public let dG0: Buffer<T>     // [B,Hg]
     public let dG: Buffer<T>      // [T,B,Hg]
+    public let dExt: Buffer<T>    // [T,B,E]  on the external inputs (§17)
     public let cdKeep: Buffer<T>  // [T,B,N]  s_cd = keep/(1−cd_rate)
     public let cdGrad: Buffer<T>  // [T,B,N]  G ∈ {0,1}
     public let svMask: Buffer<T>  // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
@@ -19,7 +20,7 @@ public final class NoiseBundle<T: Scalar> {
     /// encoder input scaled by 1/(1 − sv_rate) and the loss normalised by k_sv; posterior sampling
     /// and the posterior mean see raw x, whatever sv_rate the model was trained with.
     public var svApplied = false
-    /// Temporal shift (docs/model.md §16), training only: when set, the encoder reads this
+    /// Temporal shift (docs/model.md §17), training only: when set, the encoder reads this
     /// [T,B,N] source, shift(x ⊙ s_sv, s_enc), instead of x ⊙ s_sv, and svMask holds m_sv shifted with
     /// s_rec. `NoiseBundle.applyTemporalShift` sets it; `draw` and `setAllOff` clear it.
     public var shiftedSource: Buffer<T>? { shiftApplied ? shiftStorage : nil }
@@ -37,6 +38,7 @@ public final class NoiseBundle<T: Scalar> {
         let TB = d.T * d.B
         dIn = Buffer(TB * d.N); dIc = Buffer(d.B * 2 * d.Eic); dCi = Buffer(TB * 2 * d.Eci)
         dPhi = Buffer(TB * d.F); dG0 = Buffer(d.B * d.Hg); dG = Buffer(TB * d.Hg)
+        dExt = Buffer(TB * d.Ext)
         cdKeep = Buffer(TB * d.N); cdGrad = Buffer(TB * d.N); svMask = Buffer(TB * d.N)
         epsIc = Buffer(d.B * d.D); epsCo = Buffer(TB * d.U); epsKl = Buffer(TB * d.U)
         setAllOff()
@@ -44,7 +46,7 @@ public final class NoiseBundle<T: Scalar> {
 
     /// No dropout, no CD, everything held in, zero noise: the posterior-mean pass.
     public func setAllOff() {
-        for m in [dIn, dIc, dCi, dPhi, dG0, dG, cdKeep, cdGrad, svMask] { m.fill(1) }
+        for m in [dIn, dIc, dCi, dPhi, dG0, dG, dExt, cdKeep, cdGrad, svMask] { m.fill(1) }
         for e in [epsIc, epsCo, epsKl] { e.zero() }
         svApplied = false
         shiftApplied = false

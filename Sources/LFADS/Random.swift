@@ -63,7 +63,9 @@ extension SplitMix64 {
 public enum StreamPurpose: UInt64, Sendable {
     case initialization = 1, shuffle, dropoutInput, dropoutIC, dropoutCI, dropoutFactorsToCon, dropoutG0,
          dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search,
-         // Temporal shift (docs/model.md §16); appended, so no earlier stream moves.
+         /// External-input dropout d_ext (docs/model.md §16): last, so no earlier purpose's key moves.
+         dropoutExt,
+         /// Temporal shift (docs/model.md §17); appended, so no earlier stream moves.
          tshiftEnc, tshiftRec
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Temporal-shift augmentation (docs/model.md §16): in a training step every neuron of every trial
+/// Temporal-shift augmentation (docs/model.md §17): in a training step every neuron of every trial
 /// is moved in time by its own integer shift, independently for the encoder's input and for the
 /// reconstruction target, so the model cannot lean on exact cross-channel coincidences.
 public enum TemporalShift {
@@ -26,7 +26,7 @@ public enum TemporalShift {
 
     /// Observed (non-NaN) elements of one trial [T,N] (trial-major, as in a split) after the target
     /// shift `rec`: all, and those the encoder may see (t < Tin, n < Nin). Only the target shift
-    /// matters: O comes from the shifted target (§16).
+    /// matters: O comes from the shifted target (§17).
     public static func observedCounts(_ trial: UnsafePointer<Float>, rec: [Int], T: Int, N: Int, Tin: Int, Nin: Int)
         -> (all: Int, visible: Int) {
         var all = 0, visible = 0
@@ -42,7 +42,7 @@ public enum TemporalShift {
 }
 
 extension NoiseBundle {
-    /// Draws this training step's shifts for `trials` and applies them (§16); call after `draw`.
+    /// Draws this training step's shifts for `trials` and applies them (§17); call after `draw`.
     /// x [T,B,N] holds the raw batch and becomes the target shift(x, s_rec).
     public func applyTemporalShift(_ hp: Hyperparameters, trials: [Int], epoch: Int, step: Int, x: UnsafeMutablePointer<T>) {
         let enc = trials.flatMap { TemporalShift.shifts(hp, .tshiftEnc, trial: $0, epoch: epoch, step: step) }

@@ -57,7 +57,11 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// Fraction of elements made missing (SBTT, docs/model.md §15): NaN in the data and 0 in
     /// `*_obs_mask`, drawn from their own stream; counts, truth and split are those without it.
     public var missingFraction: Double? = nil
-    /// EMG-like timing noise, for temporal-shift augmentation (docs/model.md §16): each neuron of
+    /// Lorenz only (docs/data.md §3, docs/model.md §16): each trial gets one input pulse at a random
+    /// bin that kicks the Lorenz x coordinate by this much (Lorenz units) at the bin's first ms; the
+    /// pulse is written as `*_ext_input` (1 in that bin, else 0) and truth/latents become per trial.
+    public var extPulse: Double? = nil
+    /// EMG-like timing noise, for temporal-shift augmentation (docs/model.md §17): each neuron of
     /// each trial fires its condition's rates moved by its own δ = round(time_jitter·ε) bins
     /// (edge-replicated), ε ~ N(0,1) from keyedStream(seed, .synth, 3). The truth stays the
     /// unjittered condition rates, what the latents determine; the jitter is nuisance.
@@ -71,6 +75,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
         case missingFraction = "missing_fraction", timeJitter = "time_jitter"
+        case extPulse = "ext_pulse"
     }
 
     /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
@@ -114,6 +119,11 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         }
         if let f = missingFraction {
             try require(f.isFinite && f >= 0 && f < 1, "missing_fraction must be in [0, 1), got \(f)")
+        }
+        if let a = extPulse {
+            try require(system == .lorenz, "ext_pulse needs the lorenz system")
+            try require(a.isFinite, "ext_pulse must be finite, got \(a)")
+            try require(bins >= 4, "ext_pulse needs at least 4 bins, got \(bins)")
         }
         if let j = timeJitter {
             try require(j.isFinite && j >= 0, "time_jitter must be >= 0 (bins), got \(j)")
@@ -160,6 +170,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
                       "--zig-amplitude", "\(zigAmplitude ?? 1)"]
         }
         if let f = missingFraction, f > 0 { parts += ["--missing-fraction", "\(f)"] }
+        if let a = extPulse { parts += ["--ext-pulse", "\(a)"] }
         if let j = timeJitter, j > 0 { parts += ["--time-jitter", "\(j)"] }
         return parts.joined(separator: " ")
     }
@@ -174,6 +185,10 @@ struct ConditionTruth {
     var latentDim: Int
     /// Generator parameters written under `generator/`.
     var generator: [SynthArray]
+    /// With `ext_pulse`: per-trial truth [K,T,N] and latents [K,T,L], and the pulses [K,T,1].
+    var trialTruth: [Double]? = nil
+    var trialLatents: [Double]? = nil
+    var pulses: [Double]? = nil
 }
 
 public enum Synth {
@@ -192,17 +207,18 @@ public enum Synth {
         var counts = [Int](repeating: 0, count: spec.trials * size)
         let jitter = spec.timeJitter.flatMap { $0 > 0 ? jitterShifts(spec, std: $0) : nil }
         for k in 0..<spec.trials {
-            // Condition-major trial order: trial k repeats condition k / R.
-            let base = (k / spec.trialsPerCondition) * size
+            // Condition-major trial order: trial k repeats condition k / R (with ext pulses, its own truth).
+            let rates = truth.trialTruth ?? truth.truth
+            let base = (truth.trialTruth == nil ? k / spec.trialsPerCondition : k) * size
             if let jitter {
                 // One Poisson draw per element in the same order, so only the means move.
                 let N = spec.neurons, last = spec.bins - 1
                 for i in 0..<size {
                     let t = i / N, n = i % N, src = min(max(t - jitter[k * N + n], 0), last)
-                    counts[k * size + i] = rng.poisson(truth.truth[base + src * N + n])
+                    counts[k * size + i] = rng.poisson(rates[base + src * N + n])
                 }
             } else {
-                for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
+                for i in 0..<size { counts[k * size + i] = rng.poisson(rates[base + i]) }
             }
         }
         let (train, valid) = split(trials: spec.trials, validCount: spec.validTrials, &rng)
@@ -219,6 +235,7 @@ public enum Synth {
                              latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
         }
         if let f = spec.missingFraction, f > 0 { data.missing = missingMask(spec, fraction: f) }
+        data.trialTruth = truth.trialTruth; data.trialLatents = truth.trialLatents; data.pulses = truth.pulses
         return data
     }
 

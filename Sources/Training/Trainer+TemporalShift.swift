@@ -1,7 +1,7 @@
 import LFADS
 
 extension Trainer {
-    /// SBTT with temporal shift (docs/model.md §16): n_O of the whole minibatch counted on the
+    /// SBTT with temporal shift (docs/model.md §17): n_O of the whole minibatch counted on the
     /// shifted targets. The shifts are keyed by trial, so every rank of the group computes the same
     /// count for trials it does not hold, with no communication.
     func shiftedObserved(_ batch: [Int], epoch: Int, step: Int) -> (all: Int, visible: Int) {

@@ -6,7 +6,7 @@ import ModelIO
 import Store
 import TestSupport
 
-/// `train` and `eval` with temporal-shift augmentation (docs/model.md §16) on the tiny set with
+/// `train` and `eval` with temporal-shift augmentation (docs/model.md §17) on the tiny set with
 /// time-jittered neurons (`data.synth.time_jitter`).
 @Suite(.serialized)
 struct TemporalShiftRunTests {

@@ -24,9 +24,11 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
-        // So are the temporal-shift keys (§16).
-        let everyKey = allKeys.union(observationKeys).union(["sbtt"]).union(Hyperparameters.temporalShiftKeys)
-        #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
+        // `ext_input_dim` (§16) likewise, written only when > 0, and the temporal-shift keys (§17).
+        let everyKey = allKeys.union(observationKeys).union(["sbtt"])
+        let shiftKeys = Hyperparameters.temporalShiftKeys
+        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]).union(shiftKeys)
+                && Hyperparameters.keys.count == everyKey.count + 1 + shiftKeys.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
@@ -36,8 +38,13 @@ struct HyperparameterJSONTests {
         var sbtt = zig
         sbtt.sbtt = 1
         let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
-        #expect(Set(sbttObj.keys) == everyKey.subtracting(Hyperparameters.temporalShiftKeys))
+        #expect(Set(sbttObj.keys) == everyKey)
         #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
+        var ext = sbtt
+        ext.extInputDim = 2
+        let extObj = try #require(try JSONSerialization.jsonObject(with: Data(ext.jsonString().utf8)) as? [String: Any])
+        #expect(Set(extObj.keys) == everyKey.union(["ext_input_dim"]))
+        #expect(try Hyperparameters(json: ext.jsonString()) == ext)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// Temporal-shift augmentation (docs/model.md §16).
+/// Temporal-shift augmentation (docs/model.md §17).
 struct TemporalShiftTests {
     /// The tiny check model (CD, SV, dropout on) with shifts up to 2 of its 5 bins.
     static func shiftHP(_ recon: String = "poisson", sbtt: Bool = false) -> Hyperparameters {

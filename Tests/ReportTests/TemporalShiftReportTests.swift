@@ -6,7 +6,7 @@ import Testing
 import Store
 import TestSupport
 
-/// A search with temporal-shift augmentation (docs/model.md §16) end to end, searching the shift's
+/// A search with temporal-shift augmentation (docs/model.md §17) end to end, searching the shift's
 /// width, and `report` on it.
 struct TemporalShiftReportTests {
     static let config = TinyConfig.yaml(maxEpochs: 6, posteriorSamples: 3, rampEpochs: 3)

@@ -3,7 +3,7 @@ import Testing
 import LFADS
 @testable import Training
 
-/// Temporal shift in the trainer (docs/model.md §16): training steps only.
+/// Temporal shift in the trainer (docs/model.md §17): training steps only.
 struct TemporalShiftTrainerTests {
     static func hp(max: Int, std: Double) -> Hyperparameters {
         var hp = TinyTrainer.hyperparameters()
