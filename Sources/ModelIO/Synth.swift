@@ -63,7 +63,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     public var extPulse: Double? = nil
     /// EMG-like timing noise, for temporal-shift augmentation (docs/model.md §17): each neuron of
     /// each trial fires its condition's rates moved by its own δ = round(time_jitter·ε) bins
-    /// (edge-replicated), ε ~ N(0,1) from keyedStream(seed, .synth, 3). The truth stays the
+    /// (edge-replicated), ε ~ N(0,1) from keyedStream(seed, .synth, 4). The truth stays the
     /// unjittered condition rates, what the latents determine; the jitter is nuisance.
     public var timeJitter: Double? = nil
 
@@ -239,10 +239,10 @@ public enum Synth {
         return data
     }
 
-    /// [K, N] time jitter of each trial's neurons in bins, from keyedStream(seed, .synth, 3), one
-    /// normal per (trial, neuron) in that order.
+    /// [K, N] time jitter of each trial's neurons in bins, from keyedStream(seed, .synth, 4) (3 is
+    /// the ext pulses'), one normal per (trial, neuron) in that order.
     static func jitterShifts(_ spec: SynthSpec, std: Double) -> [Int] {
-        var rng = keyedStream(seed: spec.seed, .synth, 3)
+        var rng = keyedStream(seed: spec.seed, .synth, 4)
         return (0..<(spec.trials * spec.neurons)).map { _ in Int((std * rng.normal()).rounded()) }
     }
 
