@@ -99,6 +99,12 @@ package enum DataSourceLoader {
                 case .int(let i): spec.missingFraction = Double(i)
                 case .string: throw RunError("data.synth.missing_fraction must be a number, got \(v)")
                 }
+            case "time_jitter":
+                switch v {
+                case .double(let d): spec.timeJitter = d
+                case .int(let i): spec.timeJitter = Double(i)
+                case .string: throw RunError("data.synth.time_jitter must be a number, got \(v)")
+                }
             case "ext_pulse":
                 switch v {
                 case .double(let d): spec.extPulse = d

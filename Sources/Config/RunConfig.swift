@@ -36,7 +36,7 @@ public struct RunConfig: Equatable, Sendable {
 
     public static let synthKeys = ["system", "seed", "neurons", "conditions", "trials_per_condition", "bins",
                                    "bin_ms", "valid_fraction", "observation", "zig_loc", "zig_shape", "zig_amplitude",
-                                   "missing_fraction", "ext_pulse"]
+                                   "missing_fraction", "ext_pulse", "time_jitter"]
 
     /// Parses YAML text; `origin` names the file in messages.
     public static func parse(_ text: String, origin: String) throws -> RunConfig {

@@ -26,6 +26,7 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "zig: event size per expected spike.") var zigAmplitude: Double = 1
     @Option(help: "Make this fraction of the data elements missing (NaN in the data, 0 in *_obs_mask; truth stays complete), for sbtt: 1 (docs/model.md §15).") var missingFraction: Double = 0
     @Option(help: "lorenz: give every trial one input pulse at a random bin that kicks the Lorenz x by this much (e.g. 10), written as *_ext_input [K,T,1], for ext_input_dim: 1 (docs/model.md §16).") var extPulse: Double?
+    @Option(help: "EMG-like timing noise (docs/model.md §17): each neuron of each trial fires its condition's rates moved by round(J·N(0,1)) bins; truth stays unjittered. 0 = none.") var timeJitter: Double = 0
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -54,10 +55,11 @@ struct SynthCmd: ParsableCommand {
             }
             if missingFraction != 0 { spec.missingFraction = missingFraction }
             spec.extPulse = extPulse
+            if timeJitter != 0 { spec.timeJitter = timeJitter }
             let data = try Synth.generate(spec)
             try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                            heldout: (heldoutNeurons, forwardBins))
-            print("wrote \(out): \(spec.isZIG ? "ZIG events, " : "")\(data.missing.map { "\($0.filter { $0 }.count) missing elements, " } ?? "")\(spec.extPulse.map { "one ext-input pulse per trial (kick \($0)), " } ?? "")\(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
+            print("wrote \(out): \(spec.isZIG ? "ZIG events, " : "")\(spec.timeJitter.map { "time jitter \($0) bins, " } ?? "")\(data.missing.map { "\($0.filter { $0 }.count) missing elements, " } ?? "")\(spec.extPulse.map { "one ext-input pulse per trial (kick \($0)), " } ?? "")\(spec.trials) trials (\(spec.validTrials) valid), T = \(spec.bins), N = \(spec.neurons), \(spec.binMs) ms bins")
         }
     }
 }

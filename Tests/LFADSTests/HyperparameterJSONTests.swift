@@ -24,9 +24,11 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
+        // `ext_input_dim` (§16) likewise, written only when > 0, and the temporal-shift keys (§17).
         let everyKey = allKeys.union(observationKeys).union(["sbtt"])
-        // `ext_input_dim` (§16) likewise, written only when > 0.
-        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]) && Hyperparameters.keys.count == everyKey.count + 1)
+        let shiftKeys = Hyperparameters.temporalShiftKeys
+        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]).union(shiftKeys)
+                && Hyperparameters.keys.count == everyKey.count + 1 + shiftKeys.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
