@@ -166,7 +166,9 @@ public struct RunConfig: Equatable, Sendable {
         case nil: break
         }
         lines.append("hps:")
-        for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" { lines.append("  \(k): \(hps[k]!)") }
+        // session_shapes, like data_dim, comes from the data; the other stitching keys (§16) only when on.
+        for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" && k != "session_shapes"
+            && (hps.isStitched || !Hyperparameters.sessionKeys.contains(k)) { lines.append("  \(k): \(hps[k]!)") }
         lines += ["output:", "  rate_estimator: \(rateEstimator)", "  psth_smoothing_ms: \(formatNumber(psthSmoothingMs))"]
         if let search { lines += search.yamlLines() }
         return lines.joined(separator: "\n") + "\n"

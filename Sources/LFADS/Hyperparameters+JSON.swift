@@ -8,6 +8,7 @@ extension Hyperparameters {
         // `sbtt` is written only when on, so a base model's file is unchanged (§15).
         let written = Self.accessors.filter {
             !(poisson && Self.observationKeys.contains($0.0)) && !(sbtt == 0 && $0.0 == "sbtt")
+                && !(readinDim == 0 && Self.sessionKeys.contains($0.0))
         }
         let parts = written.sorted { $0.0 < $1.0 }.map { key, acc -> String in
             let value: String

@@ -34,6 +34,11 @@ public struct Hyperparameters: Equatable, Sendable {
     public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
     /// 1 = SBTT (docs/model.md §15): NaN in the data marks a missing entry. 0 = the base model.
     public var sbtt = 0
+    /// Multi-session stitching (docs/model.md §16): R of the per-session read-ins (0 = none, the base
+    /// model), each session's "N:heldout:forward_bins" (';'-separated, in session order) and the
+    /// adapters' init, training and batching. Written to `hps` only when stitching is on.
+    public var readinDim = 0, sessionShapes = "", readinInit = "random", readoutPcr = "pinv"
+    public var trainReadin = 0, trainReadout = 1, sessionBatching = "mixed"
 
     public init() {}
 
@@ -69,7 +74,7 @@ public struct HyperparameterError: Error, CustomStringConvertible, Equatable {
 extension Hyperparameters {
     typealias Accessor = (get: @Sendable (Hyperparameters) -> HPValue, set: @Sendable (inout Hyperparameters, HPValue) throws -> Void)
 
-    private static func int(_ kp: WritableKeyPath<Hyperparameters, Int> & Sendable, _ name: String) -> (String, Accessor) {
+    static func int(_ kp: WritableKeyPath<Hyperparameters, Int> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .int($0[keyPath: kp]) }, { h, v in
             switch v {
             case .int(let i): h[keyPath: kp] = i
@@ -78,7 +83,7 @@ extension Hyperparameters {
             }
         }))
     }
-    private static func dbl(_ kp: WritableKeyPath<Hyperparameters, Double> & Sendable, _ name: String) -> (String, Accessor) {
+    static func dbl(_ kp: WritableKeyPath<Hyperparameters, Double> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .double($0[keyPath: kp]) }, { h, v in
             switch v {
             case .int(let i): h[keyPath: kp] = Double(i)
@@ -87,7 +92,7 @@ extension Hyperparameters {
             }
         }))
     }
-    private static func str(_ kp: WritableKeyPath<Hyperparameters, String> & Sendable, _ name: String) -> (String, Accessor) {
+    static func str(_ kp: WritableKeyPath<Hyperparameters, String> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .string($0[keyPath: kp]) }, { h, v in
             guard case .string(let s) = v else { throw HyperparameterError("'\(name)' must be a string, got \(v)") }
             h[keyPath: kp] = s
@@ -121,7 +126,7 @@ extension Hyperparameters {
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
         int(\.sbtt, "sbtt"),
-    ]
+    ] + sessionAccessors
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).
     public static let observationKeys: Set<String> = ["recon", "gamma_loc", "zig_scale_init", "zig_scale_prior", "zig_scale_penalty"]

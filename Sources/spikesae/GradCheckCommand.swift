@@ -11,7 +11,9 @@ struct GradCheck: ParsableCommand {
             GRU clip active for part of the generator units), perturbs all parameters, and compares the \
             analytic gradient of every tensor with central differences. Exits 1 on failure. \
             --recon checks the model with another observation model (docs/model.md §14); \
-            --missing turns SBTT on with that fraction of the data missing (docs/model.md §15).
+            --missing turns SBTT on with that fraction of the data missing (docs/model.md §15); \
+            --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
+            (docs/model.md §16; with --heldout, odd sessions hide a neuron and a bin).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -28,6 +30,9 @@ struct GradCheck: ParsableCommand {
 
     @Option(help: "SBTT (docs/model.md §15): make this fraction of the data elements missing (NaN), e.g. 0.3; 0 = SBTT off.")
     var missing: Double = 0
+
+    @Option(help: "Multi-session stitching (docs/model.md §16): check a model stitched over this many sessions (0 = off).")
+    var sessions: Int = 0
 
     @Option(help: "Seed of the perturbed parameters, data and noise.")
     var seed: UInt64 = 7
@@ -47,7 +52,17 @@ struct GradCheck: ParsableCommand {
         hp.recon = recon
         if noController { hp.coDim = 0 }
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
-        let r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
+        let r: GradientCheckReport
+        if sessions > 0 {
+            guard m == .none, recon == "poisson", missing == 0 else {
+                throw ValidationError("--sessions checks the Poisson model without SBTT or --mutation")
+            }
+            var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
+            if noController { s.coDim = 0 }
+            r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed)
+        } else {
+            r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
+        }
         print("tensor                      scalars   max |Δ|      max rel   result")
         for t in r.tensors {
             let line = t.name.padding(toLength: 26, withPad: " ", startingAt: 0)

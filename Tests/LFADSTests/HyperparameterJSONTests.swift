@@ -24,8 +24,10 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
+        // The stitching keys (§16) are written only for a model with read-ins.
         let everyKey = allKeys.union(observationKeys).union(["sbtt"])
-        #expect(Set(Hyperparameters.keys) == everyKey && Hyperparameters.keys.count == everyKey.count)
+        #expect(Set(Hyperparameters.keys) == everyKey.union(Hyperparameters.sessionKeys)
+                && Hyperparameters.keys.count == everyKey.count + Hyperparameters.sessionKeys.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
