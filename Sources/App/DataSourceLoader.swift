@@ -17,7 +17,7 @@ package enum DataSourceLoader {
     static func check(_ source: DataSource?) throws {
         switch source {
         case nil: throw RunError("no data: give --data FILE.h5, or a 'data' section (file: or synth:) in the config")
-        case .file: break
+        case .file, .sessions: break
         case .synth(let system, let options): _ = try synthSpec(system: system, options: options)
         }
     }

@@ -29,6 +29,9 @@ public enum TrainRun {
             try DataSourceLoader.check(config.data)
             return config
         }
+        if case .sessions(let patterns)? = config.data {
+            return try StitchedRun.train(o, config: config, patterns: patterns, comm: comm, log: log)
+        }
         let synthPath = dir + "/data.h5"
 
         // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is

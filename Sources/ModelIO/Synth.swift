@@ -57,6 +57,9 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// Fraction of elements made missing (SBTT, docs/model.md §15): NaN in the data and 0 in
     /// `*_obs_mask`, drawn from their own stream; counts, truth and split are those without it.
     public var missingFraction: Double? = nil
+    /// Multi-session data (docs/model.md §16): session i of one Lorenz system. The latent trajectories
+    /// are the spec's; the read-out, target rates, counts and split come from streams keyed by i.
+    public var session: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case system, seed, neurons, conditions, bins, gain
@@ -65,7 +68,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
-        case missingFraction = "missing_fraction"
+        case missingFraction = "missing_fraction", session
     }
 
     /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
@@ -178,6 +181,8 @@ public enum Synth {
         case .lorenz: truth = SynthLorenz.generate(spec, &rng)
         case .chaoticRNN: truth = SynthChaoticRNN.generate(spec, &rng)
         }
+        // A session's counts and split are its own draws (§16), after the shared latents.
+        if let s = spec.session { rng = keyedStream(seed: spec.seed, .synth, 200 + UInt64(s)) }
         let size = spec.bins * spec.neurons
         var counts = [Int](repeating: 0, count: spec.trials * size)
         for k in 0..<spec.trials {

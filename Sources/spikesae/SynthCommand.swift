@@ -25,6 +25,7 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "zig: Gamma shape of the event sizes (≥ 1).") var zigShape: Double = 2
     @Option(help: "zig: event size per expected spike.") var zigAmplitude: Double = 1
     @Option(help: "Make this fraction of the data elements missing (NaN in the data, 0 in *_obs_mask; truth stays complete), for sbtt: 1 (docs/model.md §15).") var missingFraction: Double = 0
+    @Option(help: "Multi-session stitching (docs/model.md §16): write this many session files OUT_s0.h5, OUT_s1.h5, … (lorenz only): one Lorenz system, session i with N + 4i neurons, its own random read-out, counts and split.") var sessions: Int = 0
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -35,7 +36,14 @@ struct SynthCmd: ParsableCommand {
             guard let ct = CountType(rawValue: countDtype) else {
                 throw ValidationError("--count-dtype must be int64, int32 or float32")
             }
-            if FileManager.default.fileExists(atPath: out) && !force {
+            if sessions != 0 {
+                guard sessions >= 1, sys == .lorenz else { throw ValidationError("--sessions needs lorenz and a count ≥ 1, got \(system) and \(sessions)") }
+            }
+            let outs = sessions == 0 ? [out] : (0..<sessions).map { "\((out as NSString).deletingPathExtension)_s\($0).h5" }
+            for o in outs where FileManager.default.fileExists(atPath: o) && !force {
+                throw ValidationError("\(o) already exists; use --force to overwrite it")
+            }
+            if FileManager.default.fileExists(atPath: out) && !force && sessions == 0 {
                 throw ValidationError("\(out) already exists; use --force to overwrite it")
             }
             var spec = SynthSpec(system: sys, seed: seed)
@@ -52,6 +60,17 @@ struct SynthCmd: ParsableCommand {
             default: throw ValidationError("--observation must be poisson or zig, got '\(observation)'")
             }
             if missingFraction != 0 { spec.missingFraction = missingFraction }
+            if sessions > 0 {
+                for (i, o) in outs.enumerated() {
+                    var s = spec
+                    s.session = i; s.neurons = spec.neurons + 4 * i
+                    let data = try Synth.generate(s)
+                    try data.write(to: o, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                   heldout: (heldoutNeurons, forwardBins))
+                    print("wrote \(o): session \(i), \(s.trials) trials (\(s.validTrials) valid), T = \(s.bins), N = \(s.neurons), \(s.binMs) ms bins")
+                }
+                return
+            }
             let data = try Synth.generate(spec)
             try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                            heldout: (heldoutNeurons, forwardBins))
