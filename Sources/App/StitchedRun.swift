@@ -41,9 +41,11 @@ enum StitchedRun {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
             let (set, hp) = try load(patterns, config: config)
+            var warnings: [String] = []
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
-                : TrainerState(hp: hp, params: try SessionInit.parameters(hp, sessions: set))
+                : TrainerState(hp: hp, params: try SessionInit.parameters(hp, sessions: set, warnings: &warnings))
             if leader {
+                for w in warnings { log("warning: \(w)") }
                 for d in set.sessions { for w in d.warnings { log("warning: \(w)") } }
                 var resolved = config
                 resolved.hps = hp

@@ -72,6 +72,28 @@ struct StitchedRunTests {
         #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
     }
 
+    /// readin_init: pcr sets the adapters of PCRReadin; the read-ins stay frozen (train_readin 0).
+    @Test func pcrInitialisesFrozenReadins() throws {
+        let dir = TinyConfig.tempDir("app", "stitched-pcr")
+        try Self.sessions(dir)
+        try Self.config("\(dir)/s*.h5", extra: "  readin_init: pcr\n  max_epochs: 2")
+            .replacingOccurrences(of: "  max_epochs: 6\n", with: "")
+            .write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        var o = RunOptions(outDir: dir + "/run")
+        o.configPath = dir + "/c.yaml"
+        #expect(try TrainRun.run(o, log: { _ in }) == .ok)
+        let (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(dir + "/run/params.h5")
+        let sets = try (0..<3).map { try SpikeDataset.load(path: "\(dir)/s\($0).h5") }
+        var w: [String] = []
+        let ads = try PCRReadin.adapters(sets, R: 6, readout: "pinv", warnings: &w)
+        let layout = ParameterLayout(hp)
+        for s in 0..<3 {
+            let e = layout["readin.s\(s).W"], b = layout["readin.s\(s).b"]
+            #expect(Array(params[e.offset..<(e.offset + e.count)]) == ads[s].readinW.map { Float($0) })
+            #expect(Array(params[b.offset..<(b.offset + b.count)]) == ads[s].readinB.map { Float($0) })
+        }
+    }
+
     @Test func badSessionInputIsOneErrorNamingTheProblem() throws {
         let dir = TinyConfig.tempDir("app", "stitched-bad")
         try Self.sessions(dir)
@@ -88,6 +110,8 @@ struct StitchedRunTests {
         #expect(run(Self.config("\(dir)/s*.h5").replacingOccurrences(of: "batch_size: 12", with: "batch_size: 2"))
             .contains("B_s = 0"))
         #expect(run(Self.config("\(dir)/none*.h5")).contains("matches no file"))
+        #expect(run(Self.config("\(dir)/s*.h5", extra: "  readin_init: pcr\n  fac_dim: 5").replacingOccurrences(of: "  fac_dim: 6\n", with: ""))
+            .contains("pcr needs readin_dim = fac_dim, got 6 and 5"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/params.h5"))
     }
 }
