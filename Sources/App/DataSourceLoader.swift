@@ -39,6 +39,10 @@ package enum DataSourceLoader {
     package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
                               missing: Bool = false) throws -> SpikeDataset {
         try check(source)
+        // train and eval take the stitched path (StitchedRun) before reading; what reaches here is a search.
+        if case .sessions? = source {
+            throw RunError("data.sessions (multi-session stitching, docs/model.md §16) works with train and eval; search does not support it yet")
+        }
         if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing) }
         return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing)
     }
