@@ -41,6 +41,29 @@ struct SessionBatchingTests {
         #expect(steps == t.sessionMinibatches(epoch: 0))
     }
 
+    /// A `single` step of session 1 leaves sessions 0 and 2's adapters and their Adam moments bit-unchanged.
+    @Test func absentSessionsAdaptersAreLeftAloneByAStep() throws {
+        var t = Self.trainer("single", trains: [6, 6, 6], batch: 3)
+        var hp = t.hp; hp.trainReadin = 1
+        t = Trainer(hp: hp, sessions: t.stitched!.sessions)
+        var state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: 1))
+        // Moments from a mixed-style step with every session present first.
+        _ = try t.trainStepSessions(&state, batch: [[0, 1], [2], [3, 4]], epoch: 0, step: 0, weights: .full)
+        let (p0, m0, v0) = (state.params, state.adam.m, state.adam.v)
+        _ = try t.trainStepSessions(&state, batch: [[], [0, 1, 2], []], epoch: 0, step: 1, weights: .full)
+        let layout = ParameterLayout(hp)
+        for s in [0, 2] {
+            let r = layout.sessionRanges(s)
+            for range in [r.readin, r.readout] {
+                #expect(state.params[range].map(\.bitPattern) == p0[range].map(\.bitPattern))
+                #expect(state.adam.m[range].map(\.bitPattern) == m0[range].map(\.bitPattern))
+                #expect(state.adam.v[range].map(\.bitPattern) == v0[range].map(\.bitPattern))
+            }
+        }
+        let r1 = layout.sessionRanges(1)
+        #expect(state.params[r1.readin] != p0[r1.readin] && state.params[r1.readout] != p0[r1.readout])
+    }
+
     /// A few stitched epochs train: the loss falls and frozen read-ins stay where they started.
     @Test func trainingLowersTheLossAndLeavesFrozenReadinsAlone() throws {
         let t = Self.trainer("mixed")
