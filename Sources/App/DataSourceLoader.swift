@@ -26,10 +26,10 @@ package enum DataSourceLoader {
     /// can read it later) unless a valid file is already there. One writer (the group leader) calls
     /// this before every rank calls `read`, which validates it like any data file.
     package static func prepare(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
-                                 missing: Bool = false) throws {
+                                 missing: Bool = false, extDim: Int = 0) throws {
         guard case .synth(let system, let options) = source else { return try check(source) }
         let spec = try synthSpec(system: system, options: options)
-        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath, domain: domain, missing: missing)) == nil {
+        if !FileManager.default.fileExists(atPath: synthPath) || (try? SpikeDataset.load(path: synthPath, domain: domain, missing: missing, extDim: extDim)) == nil {
             try Synth.generate(spec).write(to: synthPath, command: spec.commandLine(out: synthPath))
         }
     }
@@ -37,14 +37,14 @@ package enum DataSourceLoader {
     /// Reads and validates the data file, or the synthetic data `prepare` wrote, in the domain of
     /// the config's observation model.
     package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
-                              missing: Bool = false) throws -> SpikeDataset {
+                              missing: Bool = false, extDim: Int = 0) throws -> SpikeDataset {
         try check(source)
         // train and eval take the stitched path (StitchedRun) before reading; what reaches here is a search.
         if case .sessions? = source {
-            throw RunError("data.sessions (multi-session stitching, docs/model.md §16) works with train and eval; search does not support it yet")
+            throw RunError("data.sessions (multi-session stitching, docs/model.md §17) works with train and eval; search does not support it yet")
         }
-        if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing) }
-        return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing)
+        if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing, extDim: extDim) }
+        return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing, extDim: extDim)
     }
 
     /// The model's hyperparameters for `dataset`, validated: its shape, and its held-out neurons and
@@ -102,6 +102,12 @@ package enum DataSourceLoader {
                 case .double(let d): spec.missingFraction = d
                 case .int(let i): spec.missingFraction = Double(i)
                 case .string: throw RunError("data.synth.missing_fraction must be a number, got \(v)")
+                }
+            case "ext_pulse":
+                switch v {
+                case .double(let d): spec.extPulse = d
+                case .int(let i): spec.extPulse = Double(i)
+                case .string: throw RunError("data.synth.ext_pulse must be a number, got \(v)")
                 }
             default: throw RunError("unknown key data.synth.\(k)")
             }

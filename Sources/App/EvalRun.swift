@@ -18,13 +18,13 @@ public enum EvalRun {
         if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
         if hp.isStitched {
-            // docs/model.md §16: --data names every session's file (paths, a glob, comma-separated).
+            // docs/model.md §17: --data names every session's file (paths, a glob, comma-separated).
             if let samples { hp.posteriorSamples = samples }
             let patterns = dataPath.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             return try StitchedRun.eval(hp: hp, params: params, paramsPath: paramsPath, dataPatterns: patterns, out: out,
                                         posteriorMean: posteriorMean, psthSmoothingMs: psthSmoothingMs, force: force, log: log)
         }
-        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT)
+        var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT, extDim: hp.extInputDim)
         for w in d.warnings { log("warning: \(w)") }
         guard d.N == hp.dataDim, d.T == hp.seqLen else {
             throw RunError("\(dataPath) has T = \(d.T) bins and N = \(d.N) neurons, but the model in \(paramsPath) was trained on T = \(hp.seqLen), N = \(hp.dataDim)")
@@ -41,8 +41,9 @@ public enum EvalRun {
         }
         if let samples { hp.posteriorSamples = samples }
         let data = TrainingData(
-            train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
-            valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1), T: d.T, N: d.N)
+            train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0, ext: d.trainExt),
+            valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt),
+            T: d.T, N: d.N)
         let estimator: RateEstimator = posteriorMean ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         let inf = Outputs.infer(hp: hp, params: params, data: data, estimator: estimator)
         let m = Outputs.metrics(inf, dataset: d, psthSmoothingMs: psthSmoothingMs)

@@ -119,6 +119,10 @@ package enum Outputs {
                 try f.write("\(name)_factors", shape: [K, T, F], floats: out.factors, compress: true)
                 try f.write("\(name)_gen_states", shape: [K, T, Hg], floats: out.genStates, compress: true)
                 if U > 0 { try f.write("\(name)_controller_outputs", shape: [K, T, U], floats: out.controllerOutputs, compress: true) }
+                // [u_t | e_t] as the generator read them (docs/model.md §16); absent without ext inputs.
+                if hp.extInputDim > 0 {
+                    try f.write("\(name)_gen_inputs", shape: [K, T, U + hp.extInputDim], floats: out.genInputs, compress: true)
+                }
                 try f.write("\(name)_ic_post_mean", shape: [K, D], floats: out.icPostMean)
                 try f.write("\(name)_ic_post_logvar", shape: [K, D], floats: out.icPostLogvar)
                 try f.write("\(name)_inds", shape: [K], int64s: inds.map(Int64.init))

@@ -41,7 +41,7 @@ public enum TrainRun {
         try agree(comm) {
             guard leader else { return }
             try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT)
+            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
         }
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
@@ -50,7 +50,7 @@ public enum TrainRun {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT))
+                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader {
@@ -70,8 +70,10 @@ public enum TrainRun {
         var state = start
 
         let data = TrainingData(
-            train: SplitData(counts: dataset.trainCounts, trials: dataset.trainCount, inds: dataset.trainInds, splitID: 0),
-            valid: SplitData(counts: dataset.validCounts, trials: dataset.validCount, inds: dataset.validInds, splitID: 1),
+            train: SplitData(counts: dataset.trainCounts, trials: dataset.trainCount, inds: dataset.trainInds, splitID: 0,
+                             ext: dataset.trainExt),
+            valid: SplitData(counts: dataset.validCounts, trials: dataset.validCount, inds: dataset.validInds, splitID: 1,
+                             ext: dataset.validExt),
             T: dataset.T, N: dataset.N)
         if o.resume { log("resuming \(dir) at epoch \(state.epoch)") }
         log("data: \(dataset.path): train \(dataset.trainCount), valid \(dataset.validCount) trials, T = \(dataset.T) bins, N = \(dataset.N) neurons")

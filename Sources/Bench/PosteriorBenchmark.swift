@@ -15,7 +15,8 @@ public struct PosteriorBenchmark {
     /// Seconds for `samples` samples of the batch (the better of two runs after one untimed sample).
     public func run() -> Double {
         let hp = config.hp, B = hp.batchSize, T = hp.seqLen, N = hp.dataDim
-        let split = SplitData(counts: StepBenchmark.batchCounts(hp), trials: B, inds: Array(0..<B), splitID: 1)
+        let split = SplitData(counts: StepBenchmark.batchCounts(hp), trials: B, inds: Array(0..<B), splitID: 1,
+                              ext: StepBenchmark.batchExt(hp))
         let params: [Float] = Initialization.parameters(hp, seed: 0)
         func infer(_ s: Int) {
             _ = inferPosterior(hp: hp, params: params, split: split, T: T, N: N, estimator: .sampleAverage(samples: s))

@@ -22,7 +22,7 @@ public struct RankScalingBenchmark {
             let B = hp.batchSize, T = hp.seqLen, N = hp.dataDim
             var r = keyedStream(seed: 0, .testData, 0x42454E43)   // the fixed batch StepBenchmark uses
             let counts = (0..<(B * T * N)).map { _ in Float(r.poisson(0.25)) }
-            let split = SplitData(counts: counts, trials: B, inds: Array(0..<B), splitID: 0)
+            let split = SplitData(counts: counts, trials: B, inds: Array(0..<B), splitID: 0, ext: StepBenchmark.batchExt(hp))
             timed = TimedCommunicator(comm)
             trainer = Trainer(hp: hp, data: TrainingData(train: split, valid: split, T: T, N: N), comm: timed)
             state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: 0))

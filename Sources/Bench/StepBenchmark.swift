@@ -31,7 +31,7 @@ public struct StepBenchmark {
 
     public func run() throws -> Timing {
         let hp = config.hp, B = hp.batchSize, T = hp.seqLen, N = hp.dataDim
-        let split = SplitData(counts: Self.batchCounts(hp), trials: B, inds: Array(0..<B), splitID: 0)
+        let split = SplitData(counts: Self.batchCounts(hp), trials: B, inds: Array(0..<B), splitID: 0, ext: Self.batchExt(hp))
         let trainer = Trainer(hp: hp, data: TrainingData(train: split, valid: split, T: T, N: N))
         var state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: 0))
         let batch = Array(0..<B)
@@ -73,4 +73,12 @@ func median(_ v: [Double]) -> Double {
     let s = v.sorted()
     if s.isEmpty { return .nan }
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+extension StepBenchmark {
+    /// Zero external inputs [B,T,E] for a model that reads them (docs/model.md §16): the same work
+    /// as real inputs; nil when E = 0.
+    static func batchExt(_ hp: Hyperparameters) -> [Float]? {
+        hp.extInputDim > 0 ? [Float](repeating: 0, count: hp.batchSize * hp.seqLen * hp.extInputDim) : nil
+    }
 }

@@ -6,6 +6,9 @@ public struct Dims: Sendable, Equatable {
     public let Eic: Int, Eci: Int, Hc: Int, U: Int, D: Int, Hg: Int, F: Int, L: Int
     /// Read-out channels per neuron (docs/model.md §14): θ is [T,B,N·P].
     public let P: Int
+    /// External inputs per bin (docs/model.md §16); the generator reads [u_t | ẽ_t], GenIn = U + Ext wide.
+    public let Ext: Int
+    public var genIn: Int { U + Ext }
     public var hasController: Bool { U > 0 }
     /// Whether part of the data is hidden from the encoder.
     public var hidesInput: Bool { Nin < N || Tin < T }
@@ -30,5 +33,6 @@ public struct Dims: Sendable, Equatable {
         Hc = U > 0 ? hp.conDim : 0
         D = hp.icDim; Hg = hp.genDim; F = hp.facDim; L = hp.ciLag
         P = hp.observation.channels
+        Ext = hp.extInputDim
     }
 }

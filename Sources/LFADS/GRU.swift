@@ -30,6 +30,8 @@ public enum BackwardMutation: String, Sendable, CaseIterable {
     case noFactorProjection
     /// ZIG's per-neuron scales K get no reconstruction gradient (docs/model.md §14).
     case noZigScaleGradient
+    /// The ext rows of gen.W_x get no gradient (docs/model.md §16).
+    case noExtInputGradient
 }
 
 /// Forward states and gradients of one ClippedGRU run over T steps for a batch of B (docs/model.md §2).

@@ -66,13 +66,14 @@ public enum GradientCheck {
                            weights: LossWeights = .full, step h: Double = 1e-6, seed: UInt64 = 7,
                            missing: Double = 0) -> GradientCheckReport {
         let (model, p0, x, noise) = problem(hp, seed: seed, missing: missing)
+        let ext = externalInputs(hp, batch: model.dims.B, seed: seed)
         model.mutation = mutation
         var params = p0
         var analytic = [Double](repeating: 0, count: params.count)
         var options = PassOptions()
         x.withUnsafeBufferPointer { xp in
             params.withUnsafeBufferPointer { pp in
-                _ = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options)
+                _ = model.forward(params: pp.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: weights, options: options)
                 analytic.withUnsafeMutableBufferPointer { g in
                     model.backward(params: pp.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!,
                                    noise: noise, weights: weights, options: options)
@@ -84,7 +85,7 @@ public enum GradientCheck {
         func loss() -> Double {
             x.withUnsafeBufferPointer { xp in
                 params.withUnsafeBufferPointer { pp in
-                    model.forward(params: pp.baseAddress!, x: xp.baseAddress!, noise: noise, weights: weights, options: options).total
+                    model.forward(params: pp.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: weights, options: options).total
                 }
             }
         }
@@ -108,6 +109,14 @@ public enum GradientCheck {
                                       worstIndex: worst, failures: failures))
         }
         return GradientCheckReport(tensors: checks, scalars: model.layout.count, clippedFraction: clipped)
+    }
+
+    /// External inputs [T,B,E] for the check's problem (§16): N(0,1) with every third value
+    /// exactly 0 (ext pulses are mostly off), from their own stream, so the problem's parameters,
+    /// data and noise do not move with E. Empty when E = 0.
+    public static func externalInputs(_ hp: Hyperparameters, batch B: Int, seed: UInt64 = 7) -> [Double] {
+        var r = keyedStream(seed: seed, .testData, 3)
+        return (0..<(hp.seqLen * B * hp.extInputDim)).map { i in i % 3 == 2 ? 0 : r.normal() }
     }
 
     /// One data element for the check: Poisson(1.5) counts; N(0.5, 1) for Gaussian; lognormal

@@ -59,6 +59,7 @@ extension Hyperparameters {
              "one of " + ObservationModel.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
         need(gammaLoc >= 0 && gammaLoc.isFinite, "gamma_loc", "≥ 0 and finite")
         need(sbtt == 0 || sbtt == 1, "sbtt", "0 (off) or 1 (on)")
+        need(extInputDim >= 0, "ext_input_dim", "≥ 0")
         need(zigScaleInit > 0 && zigScaleInit.isFinite, "zig_scale_init", "> 0 and finite")
         need(zigScalePrior.isFinite, "zig_scale_prior", "finite")
         need(zigScalePenalty >= 0 && zigScalePenalty.isFinite, "zig_scale_penalty", "≥ 0 and finite")

@@ -34,7 +34,9 @@ public struct Hyperparameters: Equatable, Sendable {
     public var gammaLoc = 0.1, zigScaleInit = 20.0, zigScalePrior = 20.0, zigScalePenalty = 1e-4
     /// 1 = SBTT (docs/model.md §15): NaN in the data marks a missing entry. 0 = the base model.
     public var sbtt = 0
-    /// Multi-session stitching (docs/model.md §16): R of the per-session read-ins (0 = none, the base
+    /// External inputs per bin (docs/model.md §16): `{train,valid}_ext_input` drive the generator. 0 = none.
+    public var extInputDim = 0
+    /// Multi-session stitching (docs/model.md §17): R of the per-session read-ins (0 = none, the base
     /// model), each session's "N:heldout:forward_bins" (';'-separated, in session order) and the
     /// adapters' init, training and batching. Written to `hps` only when stitching is on.
     public var readinDim = 0, sessionShapes = "", readinInit = "random", readoutPcr = "pinv"
@@ -47,6 +49,8 @@ public struct Hyperparameters: Equatable, Sendable {
     public var observation: ObservationModel { ObservationModel(rawValue: recon) ?? .poisson }
     /// Whether NaN in the data marks missing entries (§15).
     public var usesSBTT: Bool { sbtt != 0 }
+    /// Whether the generator reads external inputs (§16).
+    public var usesExtInput: Bool { extInputDim > 0 }
 }
 
 /// The value kinds a hyperparameter can take; drives parsing, range checks and JSON.
@@ -125,7 +129,7 @@ extension Hyperparameters {
         dbl(\.smoothCoef, "smooth_coef"), int(\.posteriorSamples, "posterior_samples"), int(\.seed, "seed"),
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
-        int(\.sbtt, "sbtt"),
+        int(\.sbtt, "sbtt"), int(\.extInputDim, "ext_input_dim"),
     ] + sessionAccessors
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).

@@ -9,11 +9,11 @@ public enum Initialization {
             enc("ic_enc_fwd", hp.dataDim, hp.icEncDim); enc("ic_enc_bwd", hp.dataDim, hp.icEncDim)
             enc("ci_enc_fwd", hp.dataDim, hp.ciEncDim); enc("ci_enc_bwd", hp.dataDim, hp.ciEncDim)
             m["con"] = (1 / Double(max(2 * hp.ciEncDim + hp.facDim, 1)).squareRoot(), 1 / Double(hp.conDim).squareRoot())
-            m["gen"] = (1 / Double(max(hp.coDim, 1)).squareRoot(), 1 / Double(hp.genDim).squareRoot())
+            m["gen"] = (1 / Double(max(hp.coDim + hp.extInputDim, 1)).squareRoot(), 1 / Double(hp.genDim).squareRoot())
             return m
         }()
         for (idx, e) in layout.entries.enumerated() {
-            // The field follows the last dot ("readin.s0.W" is module "readin.s0", field "W", §16).
+            // The field follows the last dot ("readin.s0.W" is module "readin.s0", field "W", §17).
             let dot = e.name.lastIndex(of: ".")!
             let (module, field) = (String(e.name[..<dot]), String(e.name[e.name.index(after: dot)...]))
             var std = 0.0

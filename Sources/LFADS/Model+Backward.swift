@@ -36,7 +36,7 @@ extension LFADSModel {
     }
 
     /// Adds scale·∇L into G given ∂L_rec/∂φ in dPhi: KL_co, the time loop, the encoders and L2. The part
-    /// of backward that multi-session stitching shares across sessions (docs/model.md §16).
+    /// of backward that multi-session stitching shares across sessions (docs/model.md §17).
     func backwardFromFactors(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
                              weights: LossWeights, options: PassOptions, scale: Double) {
         let d = dims, B = d.B, TB = d.T * B, F = d.F, Hg = d.Hg, U = d.U, Hc = d.Hc
@@ -47,17 +47,17 @@ extension LFADSModel {
         }
         dPhiInit.zero(); dg.zero(); ds.zero()
 
-        // Generator rows [du_t | ∂L/∂g], controller rows [dφ_{t−1} | ∂L/∂s].
-        let ldg = U + Hg, lds = F + Hc, U2 = 2 * U
+        // Generator rows [du_t | dẽ_t | ∂L/∂g] (dẽ_t unused: ext is data, §16), controller rows [dφ_{t−1} | ∂L/∂s].
+        let V = d.genIn, ldg = V + Hg, lds = F + Hc, U2 = 2 * U
         transpose(facW.p, rows: Hg, cols: F, into: facWT.p)
         if d.hasController { transpose(coW.p, rows: Hc, cols: U2, into: coWT.p) }
-        gen.prepareBackward(wh: P + genP.fusedRows(U))
+        gen.prepareBackward(wh: P + genP.fusedRows(V))
         if let con, let conP { con.prepareBackward(wh: P + conP.fusedRows(F)) }
         for t in stride(from: d.T - 1, through: 0, by: -1) {
             gemm(B, Hg, F, dPhi.p + t * B * F, F, facWT.p, Hg, dTmp.p, Hg)
             let mask = noise.dG.p + t * B * Hg
             for b in 0..<B {
-                let o = dg.p + b * ldg + U, s = dTmp.p + b * Hg, m = mask + b * Hg
+                let o = dg.p + b * ldg + V, s = dTmp.p + b * Hg, m = mask + b * Hg
                 for j in 0..<Hg { o[j] += s[j] * m[j] }
             }
             gen.stepBackward(t, dh: dg.p, clip: clip, mutation: mutation, inputGrad: d.hasController)
@@ -82,11 +82,12 @@ extension LFADSModel {
         }
 
         // Generator weights, its input rows included; dg's state part now holds ∂L/∂g0.
-        gen.accumulateRecurrentGrads(dWh: G + genP.fusedRows(U), db: G + genP.b)
+        gen.accumulateRecurrentGrads(dWh: G + genP.fusedRows(V), db: G + genP.b)
+        if mutation == .noExtInputGradient { (G + genP.wx + U * 3 * Hg).update(repeating: 0, count: d.Ext * 3 * Hg) }
         if let con, let conP { controllerWeightsBackward(P, G, noise: noise, con: con, conP: conP) }
 
         // Factor map, including φ_{−1}.
-        let dg0 = dg.p + U
+        let dg0 = dg.p + V
         dFacW.zero()
         gemm(Hg, F, TB, gDropped.p, Hg, transA: true, dPhi.p, F, dFacW.p, F)
         if d.hasController {
@@ -168,7 +169,7 @@ extension LFADSModel {
     /// g0 → z_ic → IC posterior (with KL_ic) → IC encoders. ∂L/∂g0 is in dg's state part.
     func icBackward(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
                     weights: LossWeights, scale: Double, nB: Double) {
-        let d = dims, B = d.B, D = d.D, Hg = d.Hg, Eic = d.Eic, ldg = d.U + Hg, dg0 = dg.p + d.U
+        let d = dims, B = d.B, D = d.D, Hg = d.Hg, Eic = d.Eic, ldg = d.genIn + Hg, dg0 = dg.p + d.genIn
         gemm(D, Hg, B, z.p, D, transA: true, dg0, ldg, G + off.g0W, Hg, beta: 1)
         addColumnSums(dg0, rows: B, cols: Hg, ld: ldg, into: G + off.g0B)
         gemm(B, D, Hg, dg0, ldg, P + off.g0W, Hg, transB: true, dZ.p, D)
@@ -232,7 +233,7 @@ extension LFADSModel {
         // W_x's gradient over all steps from x̃, which runEncoder projected outside the run.
         let TB = dims.T * B, H3 = 3 * H
         gemm(dims.N, H3, TB, xIn.p, dims.N, transA: true, run.dA.p, H3, G + p.wx, H3, beta: 1)
-        // Trainable read-ins (§16) need ∂L/∂x̃ as well: the sum over the encoders of dA·W_xᵀ.
+        // Trainable read-ins (§17) need ∂L/∂x̃ as well: the sum over the encoders of dA·W_xᵀ.
         if let dx = encoderInputGrad {
             gemm(TB, dims.N, H3, run.dA.p, H3, P + p.wx, H3, transB: true, dx, dims.N, beta: 1)
         }

@@ -1,11 +1,12 @@
 extension LFADSModel {
     /// Runs the model and the loss on x [T,B,N] (time-major counts) with the given noise.
+    /// `ext` [T,B,E] holds the external inputs (§16), required when E > 0 and unread otherwise.
     /// Leaves every cache backward needs; returns the loss terms.
     @_specialize(exported: true, where T == Float)
-    public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
-                        weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
+    public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, ext: UnsafePointer<T>? = nil,
+                        noise: NoiseBundle<T>, weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
         encoderInputs(x, noise: noise)
-        forwardFactors(P, noise: noise, sample: options.latents == .sample)
+        forwardFactors(P, ext: ext, noise: noise, sample: options.latents == .sample)
 
         // Log-rates and loss.
         let NP = dims.N * dims.P
@@ -15,10 +16,10 @@ extension LFADSModel {
     }
 
     /// Everything from the encoder input x̃ (already in xIn) to the factors φ: the part of the
-    /// forward pass that multi-session stitching shares across sessions (docs/model.md §16).
-    func forwardFactors(_ P: UnsafePointer<T>, noise: NoiseBundle<T>, sample: Bool) {
+    /// forward pass that multi-session stitching shares across sessions (docs/model.md §17).
+    func forwardFactors(_ P: UnsafePointer<T>, ext: UnsafePointer<T>?, noise: NoiseBundle<T>, sample: Bool) {
         let d = dims
-        let F = d.F, Hg = d.Hg, U = d.U
+        let F = d.F, Hg = d.Hg
         let clip = T(hp.cellClip)
         runEncoder(icFwd, icFwdP, P, clip)
         runEncoder(icBwd, icBwdP, P, clip)
@@ -53,6 +54,10 @@ extension LFADSModel {
         gemm(B, F, Hg, g0Dropped.p, Hg, facW.p, F, phiInit.p, F)
 
         if let con, let conP { prepareControllerInputs(P, noise: noise, conP: conP, con: con) }
+        if d.Ext > 0 {
+            precondition(ext != nil, "a model with ext_input_dim \(d.Ext) needs its external inputs")
+            externalInputs(ext!, noise: noise)
+        }
 
         // Time loop: controller, controller output, generator, factors.
         for t in 0..<d.T {
@@ -66,7 +71,7 @@ extension LFADSModel {
                 con.stepForward(t, a: nil, wh: P + conP.fusedRows(F), clip: clip)
                 controllerOutput(t, P, noise: noise, sample: sample)
             }
-            gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(U), clip: clip)
+            gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(d.genIn), clip: clip)
             let g = gen.output(t), gd = gDropped.p + t * B * Hg, mask = noise.dG.p + t * B * Hg
             for i in 0..<(B * Hg) { gd[i] = g[i] * mask[i] }
             gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)

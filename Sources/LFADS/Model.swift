@@ -42,7 +42,7 @@ public final class LFADSModel<T: Scalar> {
     public let layout: ParameterLayout
     public let dims: Dims
     public var mutation: BackwardMutation = .none
-    /// When set, backward adds ∂L/∂x̃ [T,B,N] here (trainable read-ins, docs/model.md §16).
+    /// When set, backward adds ∂L/∂x̃ [T,B,N] here (trainable read-ins, docs/model.md §17).
     var encoderInputGrad: UnsafeMutablePointer<T>? = nil
 
     let icFwdP: GRUParams, icBwdP: GRUParams, genP: GRUParams
@@ -77,7 +77,7 @@ public final class LFADSModel<T: Scalar> {
 
     // Backward workspaces.
     let dLogRates: Buffer<T>, dPhi: Buffer<T>, dPhiInit: Buffer<T>
-    let dg: Buffer<T>                          // [B,U+Hg] generator rows [du_t | ∂L/∂g]
+    let dg: Buffer<T>                          // [B,U+E+Hg] generator rows [du_t | dẽ_t (unused) | ∂L/∂g]
     let ds: Buffer<T>                          // [B,F+Hc] controller rows [dφ_{t−1} | ∂L/∂s]
     let dTmp: Buffer<T>
     let dCo: Buffer<T>                         // [T,B,2U] ∂L/∂[μ_co | ℓ_co]
@@ -90,7 +90,7 @@ public final class LFADSModel<T: Scalar> {
     let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
 
     /// `layout` overrides the one hp implies: the shared core of a multi-session model reads its
-    /// tensors at the stitched layout's offsets (docs/model.md §16).
+    /// tensors at the stitched layout's offsets (docs/model.md §17).
     public init(hp: Hyperparameters, batch B: Int, layout given: ParameterLayout? = nil) {
         self.hp = hp
         layout = given ?? ParameterLayout(hp)
@@ -116,7 +116,7 @@ public final class LFADSModel<T: Scalar> {
         encoders = [icFwd, icBwd] + [ciFwd, ciBwd].compactMap { $0 }
         eIc = Buffer(B * 2 * d.Eic)
         icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
-        gen = run(d.Hg, d.U, contiguous: true)
+        gen = run(d.Hg, d.genIn, contiguous: true)
         con = d.hasController ? run(d.Hc, d.F) : nil
         ci = Buffer(TB * 2 * d.Eci)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
@@ -126,7 +126,7 @@ public final class LFADSModel<T: Scalar> {
         facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F); facWT = Buffer(d.Hg * d.F)
 
         dLogRates = Buffer(TB * N * d.P); dPhi = Buffer(TB * d.F); dPhiInit = Buffer(B * d.F)
-        dg = Buffer(B * (d.U + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
+        dg = Buffer(B * (d.genIn + d.Hg)); ds = Buffer(B * (d.F + d.Hc))
         dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
         dCo = Buffer(TB * 2 * d.U)
         klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U); dCoW = Buffer(d.Hc * 2 * d.U)

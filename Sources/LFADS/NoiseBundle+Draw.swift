@@ -18,7 +18,7 @@ extension NoiseBundle {
         let seed = UInt64(hp.seed), e = UInt64(epoch), s = UInt64(step)
         let train = kind == .training
         // Only what is not drawn below is set off.
-        if !(train && hp.dropoutRate > 0) { for m in [dIn, dIc, dCi, dPhi, dG0, dG] { m.fill(1) } }
+        if !(train && hp.dropoutRate > 0) { for m in [dIn, dIc, dCi, dPhi, dG0, dG, dExt] { m.fill(1) } }
         if !(train && hp.cdRate > 0) { cdKeep.fill(1); cdGrad.fill(1) }
         if svMasks == nil { svMask.fill(1) }
         svApplied = svMasks != nil
@@ -35,6 +35,10 @@ extension NoiseBundle {
                 drop.fill(dPhi.p + b * d.F, width: d.F, rowStride: d.B * d.F, rows: d.T, stream: stream(.dropoutFactorsToCon))
                 drop.fill(dG0.p + b * d.Hg, width: d.Hg, rowStride: 0, rows: 1, stream: stream(.dropoutG0))
                 drop.fill(dG.p + b * d.Hg, width: d.Hg, rowStride: d.B * d.Hg, rows: d.T, stream: stream(.dropoutGen))
+                // Its own purpose (§16): no other mask's stream moves when E > 0.
+                if d.Ext > 0 {
+                    drop.fill(dExt.p + b * d.Ext, width: d.Ext, rowStride: d.B * d.Ext, rows: d.T, stream: stream(.dropoutExt))
+                }
             }
             if train && hp.cdRate > 0 {
                 let cdKeepP = 1 - hp.cdRate

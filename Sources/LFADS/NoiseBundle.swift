@@ -9,6 +9,7 @@ public final class NoiseBundle<T: Scalar> {
     public let dPhi: Buffer<T>    // [T,B,F]  on φ_{t−1} entering the controller at t
     public let dG0: Buffer<T>     // [B,Hg]
     public let dG: Buffer<T>      // [T,B,Hg]
+    public let dExt: Buffer<T>    // [T,B,E]  on the external inputs (§16)
     public let cdKeep: Buffer<T>  // [T,B,N]  s_cd = keep/(1−cd_rate)
     public let cdGrad: Buffer<T>  // [T,B,N]  G ∈ {0,1}
     public let svMask: Buffer<T>  // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
@@ -28,6 +29,7 @@ public final class NoiseBundle<T: Scalar> {
         let TB = d.T * d.B
         dIn = Buffer(TB * d.N); dIc = Buffer(d.B * 2 * d.Eic); dCi = Buffer(TB * 2 * d.Eci)
         dPhi = Buffer(TB * d.F); dG0 = Buffer(d.B * d.Hg); dG = Buffer(TB * d.Hg)
+        dExt = Buffer(TB * d.Ext)
         cdKeep = Buffer(TB * d.N); cdGrad = Buffer(TB * d.N); svMask = Buffer(TB * d.N)
         epsIc = Buffer(d.B * d.D); epsCo = Buffer(TB * d.U); epsKl = Buffer(TB * d.U)
         setAllOff()
@@ -35,7 +37,7 @@ public final class NoiseBundle<T: Scalar> {
 
     /// No dropout, no CD, everything held in, zero noise: the posterior-mean pass.
     public func setAllOff() {
-        for m in [dIn, dIc, dCi, dPhi, dG0, dG, cdKeep, cdGrad, svMask] { m.fill(1) }
+        for m in [dIn, dIc, dCi, dPhi, dG0, dG, dExt, cdKeep, cdGrad, svMask] { m.fill(1) }
         for e in [epsIc, epsCo, epsKl] { e.zero() }
         svApplied = false
     }

@@ -39,7 +39,8 @@ public struct ParameterLayout: Sendable, Equatable {
                      ("co_post.b_mean", [U]), ("co_post.b_logvar", [U]),
                      ("co_prior.log_tau", [U]), ("co_prior.log_nvar", [U])]
         }
-        gru("gen", U, Hg, h0: false)
+        // External inputs (§16) widen gen.W_x below its u rows: rows [u | ext], so E = 0 is the base layout.
+        gru("gen", U + hp.extInputDim, Hg, h0: false)
         // P read-out channels per neuron, block p = columns p·N…p·N+N−1 (docs/model.md §14); P = 1
         // (Poisson) is the base layout, and new tensors go last so no earlier offset or init stream moves.
         let P = hp.observation.channels

@@ -62,7 +62,9 @@ extension SplitMix64 {
 /// What a random stream is for; part of its key, so streams of different purposes never coincide.
 public enum StreamPurpose: UInt64, Sendable {
     case initialization = 1, shuffle, dropoutInput, dropoutIC, dropoutCI, dropoutFactorsToCon, dropoutG0,
-         dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search
+         dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search,
+         /// External-input dropout d_ext (docs/model.md §16): last, so no earlier purpose's key moves.
+         dropoutExt
 }
 
 /// The stream keyed by (seed, purpose, a, b, c), e.g. (seed, purpose, epoch, step, trial index): a trial

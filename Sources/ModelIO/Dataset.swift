@@ -49,6 +49,13 @@ public struct SpikeDataset: Sendable {
     public var forwardBins: Int
     /// Stored element type of the counts ("int64", "float32", ...).
     public var countType: String
+    /// External inputs (docs/model.md §16), [K, T, extDim] zero-padded after `extBins`; nil when
+    /// the model reads none (ext_input_dim 0).
+    public var trainExt: [Float]?
+    public var validExt: [Float]?
+    public var extDim = 0
+    /// Bins the file gave (T_e): T, or T − forward_bins.
+    public var extBins = 0
     /// Things the user should know that do not stop loading (ignored datasets, missing factor).
     public var warnings: [String]
     /// Whether heldoutNeurons / forwardBins came from the file, so a config can be checked against them.
@@ -89,11 +96,13 @@ public struct SpikeDataset: Sendable {
     /// Reads and validates a data file; `domain` is what the model's `recon` accepts (counts by default).
     /// `missing` (SBTT, docs/model.md §15): NaN, or 0 in `{train,valid}_obs_mask`, marks a missing
     /// element, which is NaN in the loaded counts; without it both are errors.
-    public static func load(path: String, domain: DataDomain = .counts, missing: Bool = false) throws -> SpikeDataset {
+    /// `extDim` (docs/model.md §16): the external inputs per bin the model reads; > 0 requires them.
+    public static func load(path: String, domain: DataDomain = .counts, missing: Bool = false,
+                            extDim: Int = 0) throws -> SpikeDataset {
         do {
             let file = try H5File.open(path)
             defer { try? file.close() }
-            var loader = DatasetLoader(file: file, domain: domain, missing: missing)
+            var loader = DatasetLoader(file: file, domain: domain, missing: missing, extDim: extDim)
             return try loader.load()
         } catch let error as StoreError {
             // Store already words its errors as §1 asks (file, dataset, reason); keep one error type.
@@ -149,6 +158,9 @@ public struct SpikeDataset: Sendable {
             }
             try Self.checkHeldout(neurons: d.heldoutNeurons, bins: bins, T: T, N: N, path: path)
             d.forwardBins = bins
+        }
+        if d.extDim > 0 && d.extBins != T && d.extBins != T - d.forwardBins {
+            throw DatasetError("\(path): 'train_ext_input' has \(d.extBins) bins; expected T = \(T) or T − forward_bins = \(T - d.forwardBins)")
         }
         return d
     }

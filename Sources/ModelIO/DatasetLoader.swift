@@ -8,11 +8,13 @@ struct DatasetLoader {
     let domain: DataDomain
     /// SBTT (docs/model.md §15): NaN and `*_obs_mask` mark missing elements.
     let missing: Bool
+    /// `ext_input_dim` (docs/model.md §16): 0 ignores `*_ext_input` with a warning, E > 0 needs them.
+    let extDim: Int
     var path: String { file.path }
     private var warnings: [String] = []
 
-    init(file: H5File, domain: DataDomain = .counts, missing: Bool = false) {
-        self.file = file; self.domain = domain; self.missing = missing
+    init(file: H5File, domain: DataDomain = .counts, missing: Bool = false, extDim: Int = 0) {
+        self.file = file; self.domain = domain; self.missing = missing; self.extDim = extDim
     }
 
     mutating func load() throws -> SpikeDataset {
@@ -54,6 +56,7 @@ struct DatasetLoader {
         let validCounts = try counts("valid_data", valid)
         let trainTruth = try truth("train_truth", data: train, factor: factor ?? 1)
         let validTruth = try truth("valid_truth", data: valid, factor: factor ?? 1)
+        let ext = try externalInputs(E: extDim, train: train, valid: valid)
 
         var d = SpikeDataset(
             path: path, T: T, N: N, trainCounts: trainCounts, validCounts: validCounts,
@@ -61,6 +64,7 @@ struct DatasetLoader {
             trainInds: inds?.0, validInds: inds?.1, trainConditions: conditions?.0, validConditions: conditions?.1,
             binMs: binMs, heldoutNeurons: heldout ?? 0, forwardBins: forward ?? 0,
             countType: train.kind.description, warnings: warnings)
+        if let ext { d.trainExt = ext.train; d.validExt = ext.valid; d.extDim = extDim; d.extBins = ext.bins }
         try loadNLBTargets(into: &d)
         d.heldoutFromFile = heldout != nil
         d.forwardFromFile = forward != nil
@@ -199,8 +203,11 @@ struct DatasetLoader {
     // MARK: - Helpers
 
     private mutating func warnUnsupported(_ names: [String]) {
-        for name in names where name.hasSuffix("_ext_input") || name.hasPrefix("alignment_") {
+        for name in names where name.hasPrefix("alignment_") {
             warnings.append("\(path): '\(name)' is not supported, ignored")
+        }
+        for name in names where name.hasSuffix("_ext_input") && extDim == 0 {
+            warnings.append("\(path): '\(name)' ignored: ext_input_dim is 0 (set it to the inputs per bin to use them)")
         }
     }
 

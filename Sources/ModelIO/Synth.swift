@@ -57,7 +57,11 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// Fraction of elements made missing (SBTT, docs/model.md §15): NaN in the data and 0 in
     /// `*_obs_mask`, drawn from their own stream; counts, truth and split are those without it.
     public var missingFraction: Double? = nil
-    /// Multi-session data (docs/model.md §16): session i of one Lorenz system. The latent trajectories
+    /// Lorenz only (docs/data.md §3, docs/model.md §16): each trial gets one input pulse at a random
+    /// bin that kicks the Lorenz x coordinate by this much (Lorenz units) at the bin's first ms; the
+    /// pulse is written as `*_ext_input` (1 in that bin, else 0) and truth/latents become per trial.
+    public var extPulse: Double? = nil
+    /// Multi-session data (docs/model.md §17): session i of one Lorenz system. The latent trajectories
     /// are the spec's; the read-out, target rates, counts and split come from streams keyed by i.
     public var session: Int? = nil
 
@@ -68,7 +72,8 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
-        case missingFraction = "missing_fraction", session
+        case missingFraction = "missing_fraction"
+        case extPulse = "ext_pulse", session
     }
 
     /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
@@ -113,6 +118,11 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         if let f = missingFraction {
             try require(f.isFinite && f >= 0 && f < 1, "missing_fraction must be in [0, 1), got \(f)")
         }
+        if let a = extPulse {
+            try require(system == .lorenz, "ext_pulse needs the lorenz system")
+            try require(a.isFinite, "ext_pulse must be finite, got \(a)")
+            try require(bins >= 4, "ext_pulse needs at least 4 bins, got \(bins)")
+        }
         try require(validFraction.isFinite && validFraction > 0 && validFraction < 1,
                     "valid_fraction must be in (0, 1), got \(validFraction)")
         let nValid = validTrials
@@ -154,6 +164,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
                       "--zig-amplitude", "\(zigAmplitude ?? 1)"]
         }
         if let f = missingFraction, f > 0 { parts += ["--missing-fraction", "\(f)"] }
+        if let a = extPulse { parts += ["--ext-pulse", "\(a)"] }
         return parts.joined(separator: " ")
     }
 }
@@ -167,6 +178,10 @@ struct ConditionTruth {
     var latentDim: Int
     /// Generator parameters written under `generator/`.
     var generator: [SynthArray]
+    /// With `ext_pulse`: per-trial truth [K,T,N] and latents [K,T,L], and the pulses [K,T,1].
+    var trialTruth: [Double]? = nil
+    var trialLatents: [Double]? = nil
+    var pulses: [Double]? = nil
 }
 
 public enum Synth {
@@ -181,12 +196,16 @@ public enum Synth {
         case .lorenz: truth = SynthLorenz.generate(spec, &rng)
         case .chaoticRNN: truth = SynthChaoticRNN.generate(spec, &rng)
         }
-        // A session's counts and split are its own draws (§16), after the shared latents.
+        // A session's counts and split are its own draws (§17), after the shared latents.
         if let s = spec.session { rng = keyedStream(seed: spec.seed, .synth, 200 + UInt64(s)) }
         let size = spec.bins * spec.neurons
         var counts = [Int](repeating: 0, count: spec.trials * size)
         for k in 0..<spec.trials {
-            // Condition-major trial order: trial k repeats condition k / R.
+            // Condition-major trial order: trial k repeats condition k / R (with ext pulses, its own truth).
+            if let trial = truth.trialTruth {
+                for i in 0..<size { counts[k * size + i] = rng.poisson(trial[k * size + i]) }
+                continue
+            }
             let base = (k / spec.trialsPerCondition) * size
             for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
         }
@@ -204,6 +223,7 @@ public enum Synth {
                              latentDim: truth.latentDim, trainInds: train, validInds: valid, generator: truth.generator)
         }
         if let f = spec.missingFraction, f > 0 { data.missing = missingMask(spec, fraction: f) }
+        data.trialTruth = truth.trialTruth; data.trialLatents = truth.trialLatents; data.pulses = truth.pulses
         return data
     }
 

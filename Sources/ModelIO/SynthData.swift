@@ -27,6 +27,11 @@ public struct SynthData: Sendable {
     public var values: [Double]? = nil
     /// [K, T, N] missing elements (`missing_fraction`, SBTT): NaN in the stored data.
     public var missing: [Bool]? = nil
+    /// With `ext_pulse` (docs/model.md §16): per-trial truth [K,T,N] and latents [K,T,L], and the
+    /// input pulses [K,T,1] stored as `*_ext_input`.
+    public var trialTruth: [Double]? = nil
+    public var trialLatents: [Double]? = nil
+    public var pulses: [Double]? = nil
 
     public var T: Int { spec.bins }
 
@@ -43,12 +48,19 @@ public struct SynthData: Sendable {
 
     /// [K_split, T, N] truth of the given trials (copies of their conditions' truth).
     public func truth(ofTrials trials: [Int]) -> [Double] {
-        gather(conditionTruth, rows: trials.map(condition(ofTrial:)), size: T * N)
+        if let trialTruth { return gather(trialTruth, rows: trials, size: T * N) }
+        return gather(conditionTruth, rows: trials.map(condition(ofTrial:)), size: T * N)
     }
 
     /// [K_split, T, latentDim] latents of the given trials.
     public func latents(ofTrials trials: [Int]) -> [Double] {
-        gather(conditionLatents, rows: trials.map(condition(ofTrial:)), size: T * latentDim)
+        if let trialLatents { return gather(trialLatents, rows: trials, size: T * latentDim) }
+        return gather(conditionLatents, rows: trials.map(condition(ofTrial:)), size: T * latentDim)
+    }
+
+    /// [K_split, T, 1] input pulses of the given trials; nil without `ext_pulse`.
+    public func pulses(ofTrials trials: [Int]) -> [Double]? {
+        pulses.map { gather($0, rows: trials, size: T) }
     }
 
     /// [K_split, T, N] counts of the given trials.
@@ -110,6 +122,9 @@ public struct SynthData: Sendable {
                             compress: true)
                 try f.write("\(split)_latents", shape: [k, T, latentDim],
                             floats: latents(ofTrials: inds).map { Float($0) }, compress: true)
+                if let e = pulses(ofTrials: inds) {
+                    try f.write("\(split)_ext_input", shape: [k, T, 1], floats: e.map { Float($0) }, compress: true)
+                }
                 try f.write("\(split)_inds", shape: [k], int64s: inds.map { Int64($0) })
                 try f.write("\(split)_condition", shape: [k], int64s: inds.map { Int64(condition(ofTrial: $0)) })
             }

@@ -30,6 +30,7 @@ enum SynthLorenz {
 
         // 3. Per dimension: centre over all conditions and ms, then scale into [-1, 1].
         let samples = C * steps
+        var centre = [0.0, 0.0, 0.0], scale = [1.0, 1.0, 1.0]
         for d in 0..<3 {
             var mean = 0.0
             for i in 0..<samples { mean += z[i * 3 + d] }
@@ -41,10 +42,11 @@ enum SynthLorenz {
             }
             // A constant dimension (only possible with a degenerate start) stays at 0.
             if peak > 0 { for i in 0..<samples { z[i * 3 + d] /= peak } }
+            centre[d] = mean; scale[d] = peak > 0 ? peak : 1
         }
 
         // 4. Readout W[d, n] = s (1 + u) sign(g): all u first, then all g.
-        // A session (docs/model.md §16) draws its read-out and target rates from its own stream.
+        // A session (docs/model.md §17) draws its read-out and target rates from its own stream.
         var own = spec.session.map { keyedStream(seed: spec.seed, .synth, 100 + UInt64($0)) }
         func uniform() -> Double { own != nil ? own!.uniform() : rng.uniform() }
         func normal() -> Double { own != nil ? own!.normal() : rng.normal() }
@@ -75,11 +77,47 @@ enum SynthLorenz {
                 for d in 0..<3 { latents[row * 3 + d] /= Double(binMs) }
             }
         }
-        return ConditionTruth(truth: truth, latents: latents, latentDim: 3, generator: [
+        var out = ConditionTruth(truth: truth, latents: latents, latentDim: 3, generator: [
             SynthArray(name: "readout_W", shape: [3, N], values: w),
             SynthArray(name: "readout_b", shape: [N], values: bias),
             SynthArray(name: "target_hz", shape: [N], values: targetHz),
         ])
+        if let kick = spec.extPulse {
+            pulsedTrials(spec, kick: kick, initial: initial, centre: centre, scale: scale, into: &out) { m, n in
+                m[0] * w[n] + m[1] * w[N + n] + m[2] * w[2 * N + n] + bias[n]
+            }
+        }
+        return out
+    }
+
+    /// External-input pulses (docs/model.md §16): trial k repeats its condition's start, but at the
+    /// first ms of bin p_k (uniform in [T/4, 3T/4), drawn from keyedStream(seed, .synth, 3), so the
+    /// condition draws above do not move) x jumps by `kick`. Truth and latents become per trial,
+    /// normalised and read out as the condition trajectories are; the pulse is 1 in bin p_k.
+    static func pulsedTrials(_ spec: SynthSpec, kick: Double, initial: [(Double, Double, Double)],
+                             centre: [Double], scale: [Double], into out: inout ConditionTruth,
+                             logRate: ([Double], Int) -> Double) {
+        let (T, N, binMs, R) = (spec.bins, spec.neurons, spec.binMs, spec.trialsPerCondition)
+        let K = spec.trials, burnIn = Int((spec.burnIn / spec.lorenzDt).rounded())
+        var rng = keyedStream(seed: spec.seed, .synth, 3)
+        var truth = [Double](repeating: 0, count: K * T * N), latents = [Double](repeating: 0, count: K * T * 3)
+        var pulses = [Double](repeating: 0, count: K * T)
+        for k in 0..<K {
+            let c = k / R
+            let bin = T / 4 + Int(Synth.uniformBelow(UInt64(max(T / 2, 1)), &rng))
+            pulses[k * T + bin] = 1
+            var s = [initial[c].0, initial[c].1, initial[c].2]
+            for _ in 0..<burnIn { rk4Step(&s, spec.lorenzDt) }
+            for m in 0..<(T * binMs) {
+                if m == bin * binMs { s[0] += kick }
+                rk4Step(&s, spec.lorenzDt)
+                let zn = (0..<3).map { (s[$0] - centre[$0]) / scale[$0] }
+                let row = k * T + m / binMs
+                for n in 0..<N { truth[row * N + n] += exp(min(max(logRate(zn, n), -20), 20)) }
+                for d in 0..<3 { latents[row * 3 + d] += zn[d] / Double(binMs) }
+            }
+        }
+        out.trialTruth = truth; out.trialLatents = latents; out.pulses = pulses
     }
 
     /// dx = 10(y-x), dy = x(28-z)-y, dz = xy-(8/3)z.

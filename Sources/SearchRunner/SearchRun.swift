@@ -98,15 +98,15 @@ public enum SearchRun {
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
         if writer {
             try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT)
+            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
         }
         let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT))
+            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
         // The data were checked against one observation model's domain (and, with sbtt, loaded with
         // their missing elements), and co-bps is a Poisson metric.
-        for key in ["recon", "gamma_loc", "sbtt"] where spec.space[key] != nil {
+        for key in ["recon", "gamma_loc", "sbtt", "ext_input_dim"] where spec.space[key] != nil {
             throw RunError("search.space.\(key) cannot be searched: the data are validated for the config's hps.\(key)")
         }
         if spec.selectBy == .validCobps && hp.observation != .poisson {

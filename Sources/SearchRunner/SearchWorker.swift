@@ -19,7 +19,7 @@ public final class SearchWorker {
         dataset = d; self.sizes = sizes; self.subsampleValid = subsampleValid
         trainOrder = NestedSubsets.order(inds: d.trainInds, conditions: d.trainConditions, seed: UInt64(seed), split: 0)
         validOrder = NestedSubsets.order(inds: d.validInds, conditions: d.validConditions, seed: UInt64(seed), split: 1)
-        fullValid = SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1)
+        fullValid = SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt)
     }
 
     /// Positions of the train and valid trials a size uses, ascending.
@@ -35,13 +35,16 @@ public final class SearchWorker {
         if let d = cache[si] { return d }
         let (tr, va) = positions(size: si)
         let d = dataset
-        func pick(_ counts: [Float], _ inds: [Int], _ pos: [Int], _ split: Int) -> SplitData {
+        func pick(_ counts: [Float], _ inds: [Int], _ pos: [Int], _ split: Int, ext: [Float]?) -> SplitData {
             var out = [Float](); out.reserveCapacity(pos.count * d.trialSize)
             for p in pos { out += counts[(p * d.trialSize)..<((p + 1) * d.trialSize)] }
-            return SplitData(counts: out, trials: pos.count, inds: pos.map { inds[$0] }, splitID: split)
+            // External inputs (docs/model.md §16) follow their trials.
+            let te = d.T * d.extDim
+            let e = ext.map { ext in pos.flatMap { ext[($0 * te)..<(($0 + 1) * te)] } }
+            return SplitData(counts: out, trials: pos.count, inds: pos.map { inds[$0] }, splitID: split, ext: e)
         }
-        let td = TrainingData(train: pick(d.trainCounts, d.trainInds, tr, 0), valid: pick(d.validCounts, d.validInds, va, 1),
-                              T: d.T, N: d.N)
+        let td = TrainingData(train: pick(d.trainCounts, d.trainInds, tr, 0, ext: d.trainExt),
+                              valid: pick(d.validCounts, d.validInds, va, 1, ext: d.validExt), T: d.T, N: d.N)
         cache[si] = td
         return td
     }

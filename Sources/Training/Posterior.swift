@@ -22,6 +22,8 @@ public struct PosteriorOutputs: Sendable {
     public var factors: [Float]           // [K,T,F]
     public var genStates: [Float]         // [K,T,Hg]
     public var controllerOutputs: [Float] // [K,T,U]
+    /// The generator's inputs [u_t | e_t] [K,T,U+E] (docs/model.md §16); empty when E = 0.
+    public var genInputs: [Float] = []
     public var icPostMean: [Float]        // [K,D]
     public var icPostLogvar: [Float]      // [K,D] ln of the variance used (floor included)
     /// Non-Poisson models (docs/model.md §14): the per-element NLL of the data under the model,
@@ -45,7 +47,9 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
     let observed = hp.usesSBTT ? split.observedCounts(T: T, N: N, Tin: T - hp.forwardBins, Nin: N - hp.heldoutNeurons) : nil
     let observedTotal = observed.map { o in (all: max(o.reduce(0) { $0 + $1.all }, 1), visible: max(o.reduce(0) { $0 + $1.visible }, 1)) }
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
-    var x: [Float] = []
+    var x: [Float] = [], ext: [Float] = []
+    let E = hp.extInputDim, V = U + E
+    var genIn = [Double](repeating: 0, count: E > 0 ? K * T * V : 0)
     var start = 0
     while start < K {
         let rows = Array(start..<min(start + chunk, K))
@@ -57,6 +61,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
         }()
         models[B] = (m, noise)
         split.gather(rows, T: T, N: N, into: &x)
+        split.gatherExt(rows, T: T, E: E, into: &ext)
         let S: Int
         var opts = PassOptions()
         switch estimator {
@@ -69,7 +74,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             } else { noise.setAllOff() }
             let terms = params.withUnsafeBufferPointer { p in
                 x.withUnsafeBufferPointer { xp in
-                    m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: .full, options: opts)
+                    m.forward(params: p.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: .full, options: opts)
                 }
             }
             let w = 1 / Double(S)
@@ -90,6 +95,14 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
             accumulate(m.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
             if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
+            if E > 0 {
+                for (b, k) in rows.enumerated() {
+                    for t in 0..<T {
+                        let s = m.generatorInput(t: t, b: b), o = (k * T + t) * V
+                        for j in 0..<V { genIn[o + j] += w * Double(s[j]) }
+                    }
+                }
+            }
         }
         for (b, k) in rows.enumerated() {
             for j in 0..<D {
@@ -102,6 +115,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
     var out = PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
                                icPostMean: icMean, icPostLogvar: icLogvar)
     if !poisson { out.modelNLL = nll; out.modelHeldInNLL = heldInNLL }
+    if E > 0 { out.genInputs = f(genIn) }
     return out
 }
 

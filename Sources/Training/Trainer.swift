@@ -15,6 +15,8 @@ public final class Trainer {
     let svTrain: [[Float]]?, svValid: [[Float]]?
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
     var x: [Float] = []
+    /// The batch's external inputs [T,B,E] (docs/model.md §16); empty when E = 0.
+    var ext: [Float] = []
     var grads: [Float]
     /// Workspaces of one step, reused so that a step allocates nothing once the first has run.
     var batchRows: [Int] = [], batchTrials: [Int] = [], batchSv: [[Float]] = []
@@ -24,7 +26,7 @@ public final class Trainer {
     let observedTrain: [(all: Int, visible: Int)]?, observedValid: [(all: Int, visible: Int)]?
     /// Steps skipped because their minibatch had no observed element (SBTT), with a warning each.
     public private(set) var skippedSteps: [String] = []
-    /// Multi-session stitching (docs/model.md §16); nil for the base model.
+    /// Multi-session stitching (docs/model.md §17); nil for the base model.
     public internal(set) var stitched: SessionTraining? = nil
 
     public init(hp: Hyperparameters, data: TrainingData, comm: Communicator = SingleProcess()) {
@@ -148,6 +150,7 @@ public final class Trainer {
                 for r in batchRows { batchSv.append(svTrain[r]) }
             }
             data.train.gather(batchRows, T: data.T, N: data.N, into: &x)
+            data.train.gatherExt(batchRows, T: data.T, E: hp.extInputDim, into: &ext)
             noise.draw(hp, trials: batchTrials, epoch: e, step: step, kind: .training,
                        svMasks: svTrain == nil ? nil : batchSv)
             var opts = PassOptions()
@@ -156,7 +159,7 @@ public final class Trainer {
             opts.includeParameterTerms = comm.rank == 0
             let t = state.params.withUnsafeBufferPointer { p in
                 x.withUnsafeBufferPointer { xp in
-                    let t = m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: w, options: opts)
+                    let t = m.forward(params: p.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: w, options: opts)
                     grads.withUnsafeMutableBufferPointer { g in
                         m.backward(params: p.baseAddress!, grads: g.baseAddress!, x: xp.baseAddress!, noise: noise,
                                    weights: w, options: opts, scale: hp.lossScale)
@@ -198,11 +201,12 @@ public final class Trainer {
             start += rows.count
             let (m, noise) = model(batch: rows.count)
             data.valid.gather(rows, T: data.T, N: data.N, into: &x)
+            data.valid.gatherExt(rows, T: data.T, E: hp.extInputDim, into: &ext)
             noise.draw(hp, trials: rows.map { data.valid.inds[$0] }, epoch: state.epoch, step: StreamStep.validation,
                        kind: .sampling, svMasks: svValid.map { sv in rows.map { sv[$0] } })
             let t = state.params.withUnsafeBufferPointer { p in
                 x.withUnsafeBufferPointer { xp in
-                    m.forward(params: p.baseAddress!, x: xp.baseAddress!, noise: noise, weights: w)
+                    m.forward(params: p.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: w)
                 }
             }
             // Held-in terms only: selection, the LVE checkpoint and the plateau schedule never see

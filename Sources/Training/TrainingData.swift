@@ -9,10 +9,23 @@ public struct SplitData: Sendable {
     public let inds: [Int]
     /// 0 = train, 1 = valid: part of the SV mask key.
     public let splitID: Int
+    /// External inputs [K,T,E] (docs/model.md §16), already zero-padded to T; nil when E = 0.
+    public let ext: [Float]?
 
-    public init(counts: [Float], trials: Int, inds: [Int], splitID: Int) {
+    public init(counts: [Float], trials: Int, inds: [Int], splitID: Int, ext: [Float]? = nil) {
         precondition(inds.count == trials)
-        self.counts = counts; self.trials = trials; self.inds = inds; self.splitID = splitID
+        self.counts = counts; self.trials = trials; self.inds = inds; self.splitID = splitID; self.ext = ext
+    }
+
+    /// The external inputs of trials at positions `rows` into e [T,B,E], time-major like x.
+    func gatherExt(_ rows: [Int], T: Int, E: Int, into e: inout [Float]) {
+        guard E > 0 else { return }
+        guard let ext else { preconditionFailure("a model with ext_input_dim \(E) needs the split's external inputs") }
+        let B = rows.count
+        if e.count != T * B * E { e = [Float](repeating: 0, count: T * B * E) }
+        for (b, k) in rows.enumerated() {
+            for t in 0..<T { for j in 0..<E { e[(t * B + b) * E + j] = ext[(k * T + t) * E + j] } }
+        }
     }
 
     /// Trials at positions `rows` gathered into x [T,B,N], time-major.

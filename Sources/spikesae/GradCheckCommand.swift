@@ -12,8 +12,9 @@ struct GradCheck: ParsableCommand {
             analytic gradient of every tensor with central differences. Exits 1 on failure. \
             --recon checks the model with another observation model (docs/model.md §14); \
             --missing turns SBTT on with that fraction of the data missing (docs/model.md §15); \
+            --ext-input E feeds E external inputs to the generator (docs/model.md §16); \
             --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
-            (docs/model.md §16; with --heldout, odd sessions hide a neuron and a bin).
+            (docs/model.md §17; with --heldout, odd sessions hide a neuron and a bin).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -31,7 +32,10 @@ struct GradCheck: ParsableCommand {
     @Option(help: "SBTT (docs/model.md §15): make this fraction of the data elements missing (NaN), e.g. 0.3; 0 = SBTT off.")
     var missing: Double = 0
 
-    @Option(help: "Multi-session stitching (docs/model.md §16): check a model stitched over this many sessions (0 = off).")
+    @Option(help: "External inputs (docs/model.md §16): E inputs per bin to the generator, with their dropout; 0 = none.")
+    var extInput: Int = 0
+
+    @Option(help: "Multi-session stitching (docs/model.md §17): check a model stitched over this many sessions (0 = off).")
     var sessions: Int = 0
 
     @Option(help: "Seed of the perturbed parameters, data and noise.")
@@ -47,15 +51,17 @@ struct GradCheck: ParsableCommand {
         guard missing >= 0 && missing < 1 else {
             throw ValidationError("--missing must be in [0, 1), got \(missing)")
         }
+        guard extInput >= 0 else { throw ValidationError("--ext-input must be ≥ 0, got \(extInput)") }
         var hp = GradientCheck.tinyHyperparameters()
         if missing > 0 { hp.sbtt = 1 }
+        hp.extInputDim = extInput
         hp.recon = recon
         if noController { hp.coDim = 0 }
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r: GradientCheckReport
         if sessions > 0 {
-            guard m == .none, recon == "poisson", missing == 0 else {
-                throw ValidationError("--sessions checks the Poisson model without SBTT or --mutation")
+            guard m == .none, recon == "poisson", missing == 0, extInput == 0 else {
+                throw ValidationError("--sessions checks the Poisson model without SBTT, external inputs or --mutation")
             }
             var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
             if noController { s.coDim = 0 }

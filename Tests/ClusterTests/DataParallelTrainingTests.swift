@@ -12,11 +12,15 @@ struct DataParallelTrainingTests {
     /// per-neuron scales K get gradient contributions from both ranks' elements.
     /// And with SBTT on 30 % missing data (docs/model.md §15): the normaliser n_O is the whole
     /// minibatch's, so normalising by one rank's observed count would show here.
+    /// And with external inputs (docs/model.md §16) on Lorenz data with input pulses: each rank must
+    /// gather its own trials' inputs, so a rank reading another's would show here.
     @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"],
                       ["--set", "recon=zig", "--set", "data.synth.observation=zig"],
-                      ["--set", "sbtt=1", "--set", "data.synth.missing_fraction=0.3"]])
+                      ["--set", "sbtt=1", "--set", "data.synth.missing_fraction=0.3"],
+                      ["--set", "ext_input_dim=1", "--set", "data.synth.ext_pulse=10"]])
     func twoRanksTrainTheSameModelAsOne(layout: [String]) throws {
-        let tag = layout.contains("recon=zig") ? "zig" : layout.contains("sbtt=1") ? "sbtt" : ""
+        let tag = layout.contains("recon=zig") ? "zig" : layout.contains("sbtt=1") ? "sbtt"
+            : layout.contains("ext_input_dim=1") ? "ext" : ""
         let dir = MPIJob.tempDir("equivalence\(layout.count)\(tag)")
         let cfg = try TinyRun.writeConfig(in: dir)
         let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)"] + layout + ["--out"]

@@ -34,6 +34,12 @@ struct FailureTests {
         expectOneCleanFailure(r, saying: "rank 1 of 2: rank 1 failed to load the data")
     }
 
+    /// External inputs (docs/model.md §16): a file whose inputs do not match ext_input_dim.
+    @Test func extInputsOfTheWrongWidthEndEveryRank() throws {
+        let r = try train("extwidth", extra: ["--set", "data.synth.ext_pulse=10", "--set", "ext_input_dim=2"])
+        expectOneCleanFailure(r, saying: "data.h5: 'train_ext_input' has 1 inputs per bin but ext_input_dim is 2")
+    }
+
     @Test func anExistingOutputDirectoryNeedsForce() throws {
         let r = try train("exists") { dir in
             try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)

@@ -24,10 +24,11 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
-        // The stitching keys (§16) are written only for a model with read-ins.
+        // The stitching keys (§17) are written only for a model with read-ins.
         let everyKey = allKeys.union(observationKeys).union(["sbtt"])
-        #expect(Set(Hyperparameters.keys) == everyKey.union(Hyperparameters.sessionKeys)
-                && Hyperparameters.keys.count == everyKey.count + Hyperparameters.sessionKeys.count)
+        // `ext_input_dim` (§16) likewise, written only when > 0.
+        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]).union(Hyperparameters.sessionKeys)
+                && Hyperparameters.keys.count == everyKey.count + 1 + Hyperparameters.sessionKeys.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()
@@ -39,6 +40,11 @@ struct HyperparameterJSONTests {
         let sbttObj = try #require(try JSONSerialization.jsonObject(with: Data(sbtt.jsonString().utf8)) as? [String: Any])
         #expect(Set(sbttObj.keys) == everyKey)
         #expect(try Hyperparameters(json: sbtt.jsonString()) == sbtt)
+        var ext = sbtt
+        ext.extInputDim = 2
+        let extObj = try #require(try JSONSerialization.jsonObject(with: Data(ext.jsonString().utf8)) as? [String: Any])
+        #expect(Set(extObj.keys) == everyKey.union(["ext_input_dim"]))
+        #expect(try Hyperparameters(json: ext.jsonString()) == ext)
 
         // Missing keys keep their defaults.
         let partial = try Hyperparameters(json: #"{"data_dim": 3, "cell_clip": 0.75}"#)

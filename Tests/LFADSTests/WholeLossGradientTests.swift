@@ -59,6 +59,7 @@ struct WholeLossGradientTests {
         .swappedGateBlocks: ("gen.W_h", "readout.W"),
         .noFactorProjection: ("fac.W", "readout.W"),
         .noZigScaleGradient: ("zig.scale", "readout.W"),
+        .noExtInputGradient: ("gen.W_x", "readout.W"),
     ]
 
     @Test("Every backward mutation makes the check fail, in the tensor it breaks",
@@ -66,6 +67,7 @@ struct WholeLossGradientTests {
     func mutationIsDetected(_ mutation: BackwardMutation) throws {
         var hp = GradientCheck.tinyHyperparameters()
         if mutation == .noZigScaleGradient { hp.recon = "zig" }   // the only model with zig.scale
+        if mutation == .noExtInputGradient { hp.extInputDim = 2 }   // the only model with ext rows (§16)
         let r = GradientCheck.run(hp, mutation: mutation)
         #expect(!r.passed, "mutation \(mutation) was not detected")
         let witness = try #require(Self.mutationWitness[mutation], "no witness for \(mutation)")

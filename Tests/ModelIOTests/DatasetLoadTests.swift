@@ -77,7 +77,7 @@ struct DatasetLoadTests {
         let d = try SpikeDataset.load(path: p)
         #expect(d.warnings == [
             "\(p): 'alignment_matrix_cxf' is not supported, ignored",
-            "\(p): 'train_ext_input' is not supported, ignored",
+            "\(p): 'train_ext_input' ignored: ext_input_dim is 0 (set it to the inputs per bin to use them)",
             "\(p): truth present but no conversion_factor; assuming 1.0 (truth already in spikes/bin)",
         ])
         #expect(d.trainTruth == [Double](repeating: 0.5, count: 24) && d.validTruth == nil)
