@@ -24,10 +24,14 @@ public enum TrainRun {
         let log: (String) -> Void = leader ? log : { _ in }
 
         // Phase 1, every rank, nothing written yet (so no rank sees another's output directory).
-        var config = try agree(comm) { () throws -> RunConfig in
+        // A data file is read and validated here, before phase 2 removes the outputs of a run that
+        // --force replaces: bad data must not cost the previous results.
+        var (config, fileData) = try agree(comm) { () throws -> (RunConfig, SpikeDataset?) in
             let config = try runDir.resolveConfig(o, log: log)
             try DataSourceLoader.check(config.data)
-            return config
+            guard case .file = config.data else { return (config, nil) }
+            return (config, try DataSourceLoader.read(config.data, synthPath: "", domain: DataDomain(config.hps),
+                                                      missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
         }
         if case .sessions(let patterns)? = config.data {
             return try StitchedRun.train(o, config: config, patterns: patterns, comm: comm, log: log)
@@ -50,7 +54,7 @@ public enum TrainRun {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
             let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                config, dataset: try DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
+                config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader {
@@ -67,6 +71,7 @@ public enum TrainRun {
             throw error
         }
         config.hps = hp
+        fileData = nil
         var state = start
 
         let data = TrainingData(

@@ -96,12 +96,19 @@ public enum SearchRun {
         }
         let sp = spec.problems()
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
+        let read = {
+            try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps),
+                                      missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+        }
+        // A data file is validated before the outputs of a search that --force replaces are
+        // removed: bad data must not cost the previous results.
+        var fileData: SpikeDataset? = nil
+        if case .file = config.data { fileData = try read() }
         if writer {
             try runDir.prepare(resume: o.resume)
             try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
         }
-        let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-            config, dataset: try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
+        let (hp, dataset) = try DataSourceLoader.modelHyperparameters(config, dataset: try fileData ?? read())
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
         // The data were checked against one observation model's domain (and, with sbtt, loaded with
