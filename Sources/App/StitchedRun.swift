@@ -35,12 +35,16 @@ enum StitchedRun {
         let leader = comm.rank == 0
         var config = start
         let madeDir = leader && !fm.fileExists(atPath: dir)
-        try agree(comm) { if leader { try runDir.prepare(resume: o.resume) } }
-        let phase3 = { try agree(comm) { () throws -> (SessionSet, Hyperparameters, TrainerState) in
+        // The session files are read and checked before --force removes a previous run's outputs, as
+        // TrainRun does for one file: bad data must not cost the previous results.
+        let (set, hp) = try agree(comm) {
             if o.debugFailRank == comm.rank {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
-            let (set, hp) = try load(patterns, config: config)
+            return try load(patterns, config: config)
+        }
+        try agree(comm) { if leader { try runDir.prepare(resume: o.resume) } }
+        let phase3 = { try agree(comm) { () throws -> TrainerState in
             var warnings: [String] = []
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: try SessionInit.parameters(hp, sessions: set, warnings: &warnings))
@@ -51,10 +55,10 @@ enum StitchedRun {
                 resolved.hps = hp
                 if !o.resume { try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml") }
             }
-            return (set, hp, state)
+            return state
         } }
-        let (set, hp, first): (SessionSet, Hyperparameters, TrainerState)
-        do { (set, hp, first) = try phase3() } catch {
+        let first: TrainerState
+        do { first = try phase3() } catch {
             if madeDir { try? fm.removeItem(atPath: dir) }
             throw error
         }

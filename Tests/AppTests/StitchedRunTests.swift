@@ -111,6 +111,11 @@ struct StitchedRunTests {
         #expect(run(Self.config("\(dir)/s*.h5").replacingOccurrences(of: "batch_size: 12", with: "batch_size: 2"))
             .contains("B_s = 0"))
         #expect(run(Self.config("\(dir)/none*.h5")).contains("matches no file"))
+        // A previous run's results survive a --force run whose sessions are refused.
+        try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)
+        try "kept".write(toFile: dir + "/run/metrics.json", atomically: true, encoding: .utf8)
+        #expect(run(Self.config("\(dir)/none*.h5")).contains("matches no file"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/run/metrics.json"))
         #expect(run(Self.config("\(dir)/s*.h5", extra: "  readin_init: pcr\n  fac_dim: 5").replacingOccurrences(of: "  fac_dim: 6\n", with: ""))
             .contains("pcr needs readin_dim = fac_dim, got 6 and 5"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/params.h5"))
