@@ -41,7 +41,7 @@ package enum DataSourceLoader {
         try check(source)
         // train and eval take the stitched path (StitchedRun) before reading; what reaches here is a search.
         if case .sessions? = source {
-            throw RunError("data.sessions (multi-session stitching, docs/model.md §17) works with train and eval; search does not support it yet")
+            throw RunError("data.sessions (multi-session stitching, docs/model.md §18) works with train and eval; search does not support it yet")
         }
         if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing, extDim: extDim) }
         return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing, extDim: extDim)
@@ -102,6 +102,12 @@ package enum DataSourceLoader {
                 case .double(let d): spec.missingFraction = d
                 case .int(let i): spec.missingFraction = Double(i)
                 case .string: throw RunError("data.synth.missing_fraction must be a number, got \(v)")
+                }
+            case "time_jitter":
+                switch v {
+                case .double(let d): spec.timeJitter = d
+                case .int(let i): spec.timeJitter = Double(i)
+                case .string: throw RunError("data.synth.time_jitter must be a number, got \(v)")
                 }
             case "ext_pulse":
                 switch v {

@@ -18,7 +18,7 @@ public enum EvalRun {
         if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
         if hp.isStitched {
-            // docs/model.md §17: --data names every session's file (paths, a glob, comma-separated).
+            // docs/model.md §18: --data names every session's file (paths, a glob, comma-separated).
             if let samples { hp.posteriorSamples = samples }
             let patterns = dataPath.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             return try StitchedRun.eval(hp: hp, params: params, paramsPath: paramsPath, dataPatterns: patterns, out: out,

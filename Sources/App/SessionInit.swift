@@ -1,7 +1,7 @@
 import LFADS
 import ModelIO
 
-/// Initial parameters of a stitched model (docs/model.md §17): the base rule for every tensor
+/// Initial parameters of a stitched model (docs/model.md §18): the base rule for every tensor
 /// (`readin_init: random`: N(0, 1/in) weights, zero biases), then with `pcr` the adapters of PCRReadin.
 enum SessionInit {
     static func parameters(_ hp: Hyperparameters, sessions: SessionSet, warnings: inout [String]) throws -> [Float] {

@@ -6,7 +6,7 @@ import Store
 import Training
 import Vocabulary
 
-/// `train` on several session files with one stitched model (docs/model.md §17): the phases of
+/// `train` on several session files with one stitched model (docs/model.md §18): the phases of
 /// TrainRun, with a SessionSet instead of one dataset, and per-session outputs.
 enum StitchedRun {
     /// The sessions' data and the model's hyperparameters: every session's shape from its file,

@@ -13,7 +13,7 @@ public enum DataSource: Equatable, Sendable {
     case file(String)
     /// A built-in synthetic system and its generator options (keys of `spikesae synth`).
     case synth(system: String, options: [String: HPValue])
-    /// Multi-session stitching (docs/model.md §17): session files, as paths or glob patterns; the
+    /// Multi-session stitching (docs/model.md §18): session files, as paths or glob patterns; the
     /// sessions are the matching files in sorted order.
     case sessions([String])
 }
@@ -39,7 +39,7 @@ public struct RunConfig: Equatable, Sendable {
 
     public static let synthKeys = ["system", "seed", "neurons", "conditions", "trials_per_condition", "bins",
                                    "bin_ms", "valid_fraction", "observation", "zig_loc", "zig_shape", "zig_amplitude",
-                                   "missing_fraction", "ext_pulse"]
+                                   "missing_fraction", "ext_pulse", "time_jitter"]
 
     /// Parses YAML text; `origin` names the file in messages.
     public static func parse(_ text: String, origin: String) throws -> RunConfig {
@@ -183,7 +183,7 @@ public struct RunConfig: Equatable, Sendable {
         case nil: break
         }
         lines.append("hps:")
-        // session_shapes, like data_dim, comes from the data; the other stitching keys (§17) only when on.
+        // session_shapes, like data_dim, comes from the data; the other stitching keys (§18) only when on.
         for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" && k != "session_shapes"
             && (hps.isStitched || !Hyperparameters.sessionKeys.contains(k)) { lines.append("  \(k): \(hps[k]!)") }
         lines += ["output:", "  rate_estimator: \(rateEstimator)", "  psth_smoothing_ms: \(formatNumber(psthSmoothingMs))"]

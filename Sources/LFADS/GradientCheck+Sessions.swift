@@ -1,4 +1,4 @@
-/// The finite-difference check of a stitched model (docs/model.md §12, §17).
+/// The finite-difference check of a stitched model (docs/model.md §12, §18).
 extension GradientCheck {
     /// The tiny model of §12 stitched over S sessions of 2 + (i mod 3)·… neurons, readin_dim 3 and
     /// trainable read-ins; with `heldout`, odd sessions hide their last neuron and last bin.

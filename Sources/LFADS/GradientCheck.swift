@@ -39,6 +39,8 @@ public enum GradientCheck {
     /// (Poisson(1.5) counts for Poisson), one drawn noise bundle.
     /// `missing` > 0 (SBTT on, §15) makes that fraction of the elements NaN, from its own stream, so
     /// the parameters, data and noise are those of the problem without missing entries.
+    /// With `temporal_shift_max` > 0 (§17) the noise carries one draw of shifts and x is the
+    /// shifted target, fixed for every evaluation of the loss.
     public static func problem(_ hp: Hyperparameters, batch B: Int = 4, seed: UInt64 = 7,
                                genRecurrentGain: Double = 4, missing: Double = 0)
         -> (model: LFADSModel<Double>, params: [Double], x: [Double], noise: NoiseBundle<Double>) {
@@ -57,6 +59,10 @@ public enum GradientCheck {
         let sv: [[Double]]? = hp.svRate > 0
             ? (0..<B).map { sampleValidationMask(hp, split: 0, trialIndex: $0) } : nil
         noise.draw(hp, trials: Array(0..<B), epoch: 3, step: 1, kind: .training, svMasks: sv)
+        if hp.usesTemporalShift {
+            // §17: shifts drawn once and then fixed; x becomes the shifted target.
+            x.withUnsafeMutableBufferPointer { noise.applyTemporalShift(hp, trials: Array(0..<B), epoch: 3, step: 1, x: $0.baseAddress!) }
+        }
         return (model, p, x, noise)
     }
 

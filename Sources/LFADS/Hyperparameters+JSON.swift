@@ -5,10 +5,12 @@ extension Hyperparameters {
     /// A Poisson model omits the observation-model keys (readers default them to Poisson).
     public func jsonString() -> String {
         let poisson = recon == ObservationModel.poisson.rawValue
-        // `sbtt` and `ext_input_dim` are written only when on, so a base model's file is unchanged (§15, §16).
+        // `sbtt`, `ext_input_dim` and the temporal-shift keys are written only when on, so a base
+        // model's file is unchanged (§15, §16, §17).
         let written = Self.accessors.filter {
             !(poisson && Self.observationKeys.contains($0.0)) && !(sbtt == 0 && $0.0 == "sbtt")
                 && !(extInputDim == 0 && $0.0 == "ext_input_dim")
+                && !(!usesTemporalShift && Self.temporalShiftKeys.contains($0.0))
                 && !(readinDim == 0 && Self.sessionKeys.contains($0.0))
         }
         let parts = written.sorted { $0.0 < $1.0 }.map { key, acc -> String in

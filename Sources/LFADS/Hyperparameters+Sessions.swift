@@ -1,4 +1,4 @@
-/// One recording session of a stitched model (docs/model.md §17): its neurons N_s, of which the last
+/// One recording session of a stitched model (docs/model.md §18): its neurons N_s, of which the last
 /// `heldout` are never shown to the encoder, and its forward bins.
 public struct SessionShape: Sendable, Equatable, CustomStringConvertible {
     public let neurons: Int, heldout: Int, forwardBins: Int
@@ -16,10 +16,10 @@ extension Hyperparameters {
         int(\.trainReadin, "train_readin"), int(\.trainReadout, "train_readout"),
         str(\.sessionBatching, "session_batching"),
     ]
-    /// Keys a model without read-ins leaves out of `hps`, so its parameter file is unchanged (§17).
+    /// Keys a model without read-ins leaves out of `hps`, so its parameter file is unchanged (§18).
     public static let sessionKeys: Set<String> = Set(sessionAccessors.map(\.0))
 
-    /// Whether the model has per-session read-ins and read-outs (§17).
+    /// Whether the model has per-session read-ins and read-outs (§18).
     public var isStitched: Bool { readinDim > 0 }
 
     /// The sessions of a stitched model, in order; one session of the data's shape otherwise.
@@ -81,7 +81,7 @@ extension Hyperparameters {
 }
 
 extension ParameterLayout {
-    /// The stitched layout (§17): the base tensors of the shared core (encoder W_x with R rows), without
+    /// The stitched layout (§18): the base tensors of the shared core (encoder W_x with R rows), without
     /// its read-out, then per session readin.s{i}.W [N_s,R], .b [R], readout.s{i}.W [F,N_s], .b [N_s].
     static func stitchedTensors(_ hp: Hyperparameters) -> [(String, [Int])] {
         let R = hp.readinDim, F = hp.facDim

@@ -60,6 +60,9 @@ extension Hyperparameters {
         need(gammaLoc >= 0 && gammaLoc.isFinite, "gamma_loc", "≥ 0 and finite")
         need(sbtt == 0 || sbtt == 1, "sbtt", "0 (off) or 1 (on)")
         need(extInputDim >= 0, "ext_input_dim", "≥ 0")
+        need(temporalShiftStd >= 0 && temporalShiftStd.isFinite, "temporal_shift_std", "≥ 0 and finite")
+        need(temporalShiftMax >= 0 && (seqLen < 1 || temporalShiftMax < seqLen), "temporal_shift_max",
+             "in [0, seq_len): 0 = off, otherwise a shift must leave one bin in place")
         need(zigScaleInit > 0 && zigScaleInit.isFinite, "zig_scale_init", "> 0 and finite")
         need(zigScalePrior.isFinite, "zig_scale_prior", "finite")
         need(zigScalePenalty >= 0 && zigScalePenalty.isFinite, "zig_scale_penalty", "≥ 0 and finite")

@@ -36,7 +36,10 @@ public struct Hyperparameters: Equatable, Sendable {
     public var sbtt = 0
     /// External inputs per bin (docs/model.md §16): `{train,valid}_ext_input` drive the generator. 0 = none.
     public var extInputDim = 0
-    /// Multi-session stitching (docs/model.md §17): R of the per-session read-ins (0 = none, the base
+    /// Temporal-shift augmentation (docs/model.md §17): per-trial, per-neuron shifts of the training
+    /// data, N(0, std²) rounded and clamped to ±max; max = 0 is off. lfads-torch's std default.
+    public var temporalShiftStd = 3.0, temporalShiftMax = 0
+    /// Multi-session stitching (docs/model.md §18): R of the per-session read-ins (0 = none, the base
     /// model), each session's "N:heldout:forward_bins" (';'-separated, in session order) and the
     /// adapters' init, training and batching. Written to `hps` only when stitching is on.
     public var readinDim = 0, sessionShapes = "", readinInit = "random", readoutPcr = "pinv"
@@ -51,6 +54,8 @@ public struct Hyperparameters: Equatable, Sendable {
     public var usesSBTT: Bool { sbtt != 0 }
     /// Whether the generator reads external inputs (§16).
     public var usesExtInput: Bool { extInputDim > 0 }
+    /// Whether training steps shift the data in time (§17).
+    public var usesTemporalShift: Bool { temporalShiftMax > 0 }
 }
 
 /// The value kinds a hyperparameter can take; drives parsing, range checks and JSON.
@@ -130,7 +135,11 @@ extension Hyperparameters {
         str(\.recon, "recon"), dbl(\.gammaLoc, "gamma_loc"), dbl(\.zigScaleInit, "zig_scale_init"),
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
         int(\.sbtt, "sbtt"), int(\.extInputDim, "ext_input_dim"),
+        dbl(\.temporalShiftStd, "temporal_shift_std"), int(\.temporalShiftMax, "temporal_shift_max"),
     ] + sessionAccessors
+    /// The temporal-shift keys: written to `hps` only when the shift is on, so a base model's
+    /// parameter file is unchanged (docs/model.md §17).
+    public static let temporalShiftKeys: Set<String> = ["temporal_shift_std", "temporal_shift_max"]
     /// The observation-model keys: a Poisson model's `hps` JSON leaves them out, so its parameter
     /// file is byte for byte what it was before they existed (docs/model.md §14).
     public static let observationKeys: Set<String> = ["recon", "gamma_loc", "zig_scale_init", "zig_scale_prior", "zig_scale_penalty"]

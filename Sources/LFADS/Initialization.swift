@@ -13,7 +13,7 @@ public enum Initialization {
             return m
         }()
         for (idx, e) in layout.entries.enumerated() {
-            // The field follows the last dot ("readin.s0.W" is module "readin.s0", field "W", §17).
+            // The field follows the last dot ("readin.s0.W" is module "readin.s0", field "W", §18).
             let dot = e.name.lastIndex(of: ".")!
             let (module, field) = (String(e.name[..<dot]), String(e.name[e.name.index(after: dot)...]))
             var std = 0.0

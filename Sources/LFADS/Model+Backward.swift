@@ -36,7 +36,7 @@ extension LFADSModel {
     }
 
     /// Adds scale·∇L into G given ∂L_rec/∂φ in dPhi: KL_co, the time loop, the encoders and L2. The part
-    /// of backward that multi-session stitching shares across sessions (docs/model.md §17).
+    /// of backward that multi-session stitching shares across sessions (docs/model.md §18).
     func backwardFromFactors(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
                              weights: LossWeights, options: PassOptions, scale: Double) {
         let d = dims, B = d.B, TB = d.T * B, F = d.F, Hg = d.Hg, U = d.U, Hc = d.Hc
@@ -233,7 +233,7 @@ extension LFADSModel {
         // W_x's gradient over all steps from x̃, which runEncoder projected outside the run.
         let TB = dims.T * B, H3 = 3 * H
         gemm(dims.N, H3, TB, xIn.p, dims.N, transA: true, run.dA.p, H3, G + p.wx, H3, beta: 1)
-        // Trainable read-ins (§17) need ∂L/∂x̃ as well: the sum over the encoders of dA·W_xᵀ.
+        // Trainable read-ins (§18) need ∂L/∂x̃ as well: the sum over the encoders of dA·W_xᵀ.
         if let dx = encoderInputGrad {
             gemm(TB, dims.N, H3, run.dA.p, H3, P + p.wx, H3, transB: true, dx, dims.N, beta: 1)
         }

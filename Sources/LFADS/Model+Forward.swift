@@ -16,7 +16,7 @@ extension LFADSModel {
     }
 
     /// Everything from the encoder input x̃ (already in xIn) to the factors φ: the part of the
-    /// forward pass that multi-session stitching shares across sessions (docs/model.md §17).
+    /// forward pass that multi-session stitching shares across sessions (docs/model.md §18).
     func forwardFactors(_ P: UnsafePointer<T>, ext: UnsafePointer<T>?, noise: NoiseBundle<T>, sample: Bool) {
         let d = dims
         let F = d.F, Hg = d.Hg
@@ -86,7 +86,10 @@ extension LFADSModel {
         let d = dims, N = d.N, B = d.B
         let svScale = T(1 / noise.svKeep(hp))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
-        if hp.usesSBTT {
+        if let src = noise.shiftedSource?.p {
+            // Temporal shift (§17): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
+            for i in 0..<(d.T * B * N) { xi[i] = src[i].isNaN ? 0 : src[i] * cd[i] * din[i] }
+        } else if hp.usesSBTT {
             // A missing (NaN) element enters as 0, with no rescale (§15).
             for i in 0..<(d.T * B * N) { xi[i] = x[i].isNaN ? 0 : x[i] * sv[i] * svScale * cd[i] * din[i] }
         } else {

@@ -42,7 +42,7 @@ public final class LFADSModel<T: Scalar> {
     public let layout: ParameterLayout
     public let dims: Dims
     public var mutation: BackwardMutation = .none
-    /// When set, backward adds ∂L/∂x̃ [T,B,N] here (trainable read-ins, docs/model.md §17).
+    /// When set, backward adds ∂L/∂x̃ [T,B,N] here (trainable read-ins, docs/model.md §18).
     var encoderInputGrad: UnsafeMutablePointer<T>? = nil
 
     let icFwdP: GRUParams, icBwdP: GRUParams, genP: GRUParams
@@ -90,7 +90,7 @@ public final class LFADSModel<T: Scalar> {
     let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
 
     /// `layout` overrides the one hp implies: the shared core of a multi-session model reads its
-    /// tensors at the stitched layout's offsets (docs/model.md §17).
+    /// tensors at the stitched layout's offsets (docs/model.md §18).
     public init(hp: Hyperparameters, batch B: Int, layout given: ParameterLayout? = nil) {
         self.hp = hp
         layout = given ?? ParameterLayout(hp)

@@ -22,6 +22,7 @@ extension NoiseBundle {
         if !(train && hp.cdRate > 0) { cdKeep.fill(1); cdGrad.fill(1) }
         if svMasks == nil { svMask.fill(1) }
         svApplied = svMasks != nil
+        shiftApplied = false
         let keep = 1 - hp.dropoutRate
         for b in 0..<d.B {
             let trial = UInt64(trials[b])

@@ -9,7 +9,7 @@ public final class NoiseBundle<T: Scalar> {
     public let dPhi: Buffer<T>    // [T,B,F]  on φ_{t−1} entering the controller at t
     public let dG0: Buffer<T>     // [B,Hg]
     public let dG: Buffer<T>      // [T,B,Hg]
-    public let dExt: Buffer<T>    // [T,B,E]  on the external inputs (§16)
+    public let dExt: Buffer<T>    // [T,B,E]  on the external inputs (§17)
     public let cdKeep: Buffer<T>  // [T,B,N]  s_cd = keep/(1−cd_rate)
     public let cdGrad: Buffer<T>  // [T,B,N]  G ∈ {0,1}
     public let svMask: Buffer<T>  // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
@@ -20,6 +20,15 @@ public final class NoiseBundle<T: Scalar> {
     /// encoder input scaled by 1/(1 − sv_rate) and the loss normalised by k_sv; posterior sampling
     /// and the posterior mean see raw x, whatever sv_rate the model was trained with.
     public var svApplied = false
+    /// Temporal shift (docs/model.md §17), training only: when set, the encoder reads this
+    /// [T,B,N] source, shift(x ⊙ s_sv, s_enc), instead of x ⊙ s_sv, and svMask holds m_sv shifted with
+    /// s_rec. `NoiseBundle.applyTemporalShift` sets it; `draw` and `setAllOff` clear it.
+    public var shiftedSource: Buffer<T>? { shiftApplied ? shiftStorage : nil }
+    var shiftApplied = false
+    /// Kept across steps, so a step allocates no new source once the first has run.
+    var shiftStorage: Buffer<T>? = nil
+    /// The last applied shifts, [B,N] each (trial-major), for tests and the gradient check.
+    public internal(set) var shiftEnc: [Int] = [], shiftRec: [Int] = []
 
     /// k_sv of this pass: 1 − sv_rate where the SV mask applies, 1 elsewhere.
     public func svKeep(_ hp: Hyperparameters) -> Double { svApplied ? 1 - hp.svRate : 1 }
@@ -40,5 +49,6 @@ public final class NoiseBundle<T: Scalar> {
         for m in [dIn, dIc, dCi, dPhi, dG0, dG, dExt, cdKeep, cdGrad, svMask] { m.fill(1) }
         for e in [epsIc, epsCo, epsKl] { e.zero() }
         svApplied = false
+        shiftApplied = false
     }
 }

@@ -64,7 +64,9 @@ public enum StreamPurpose: UInt64, Sendable {
     case initialization = 1, shuffle, dropoutInput, dropoutIC, dropoutCI, dropoutFactorsToCon, dropoutG0,
          dropoutGen, cdKeep, cdPass, svMask, epsIC, epsCO, epsKL, synth, subset, testData, search,
          /// External-input dropout d_ext (docs/model.md §16): last, so no earlier purpose's key moves.
-         dropoutExt
+         dropoutExt,
+         /// Temporal shift (docs/model.md §17); appended, so no earlier stream moves.
+         tshiftEnc, tshiftRec
 }
 
 /// The stream keyed by (seed, purpose, a, b, c), e.g. (seed, purpose, epoch, step, trial index): a trial

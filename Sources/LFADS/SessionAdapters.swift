@@ -1,6 +1,6 @@
 import Foundation
 
-/// Normalisers of one stitched pass, summed over a model group's ranks (docs/model.md §17).
+/// Normalisers of one stitched pass, summed over a model group's ranks (docs/model.md §18).
 public struct SessionPassOptions: Sendable {
     public var latents: LatentMode = .sample
     /// Each session's trials in this step over all ranks (B_s global); nil = this rank's batch.
@@ -8,7 +8,7 @@ public struct SessionPassOptions: Sendable {
     public var includeParameterTerms = true
     /// The CD surrogate L_s (§6) as `total`: for finite differences only.
     public var cdSurrogate = false
-    /// Adapter gradients to compute; a frozen adapter's stay 0 (§17).
+    /// Adapter gradients to compute; a frozen adapter's stay 0 (§18).
     public var trainReadin = true, trainReadout = true
     public init() {}
 }
@@ -19,7 +19,7 @@ public struct SessionTerms: Sendable {
     public var recon: [Double], heldInRecon: [Double], svNll: [Double]
 }
 
-/// LFADS stitched across sessions (docs/model.md §17): session s's counts x_s [T,B_s,N_s] pass a
+/// LFADS stitched across sessions (docs/model.md §18): session s's counts x_s [T,B_s,N_s] pass a
 /// read-in x̂ = x̃_s·W_in,s + b_in,s into the shared core's R-dimensional encoder input, and the core's
 /// factors φ leave through a read-out θ_s = φ·W_out,s + b_out,s. The sessions' rows sit in the core's
 /// batch in session order (a gather/scatter); the core runs once over all ΣB_s trials.
@@ -79,7 +79,7 @@ public final class StitchedModel<T: Scalar> {
     /// Sessions with trials in the step (over all ranks): the S_b the recon mean divides by.
     func present(_ o: SessionPassOptions) -> [Bool] { (o.sessionTrials ?? batches).map { $0 > 0 } }
 
-    /// Runs the model and the loss of §17 on xs[s] = x_s [T,B_s,N_s].
+    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s].
     @_specialize(exported: true, where T == Float)
     public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], noise: SessionNoise<T>,
                         weights: LossWeights, options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
@@ -88,7 +88,7 @@ public final class StitchedModel<T: Scalar> {
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
             guard Bs > 0 else { continue }
-            // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§17).
+            // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
             let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
             for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin ? x[i] * sv[i] * svScale * cd[i] : 0 }
             broadcastRows(P + inB[s], rows: TT * Bs, cols: R, into: xHat[s].p, ld: R)

@@ -1,4 +1,4 @@
-/// The random tensors of one stitched pass (docs/model.md §17): the shared core's bundle over all
+/// The random tensors of one stitched pass (docs/model.md §18): the shared core's bundle over all
 /// ΣB_s trials ([T,B,R] input dropout on the read-in output, every other dropout and noise), and per
 /// session the neuron-space masks CD and SV act on, [T,B_s,N_s].
 public final class SessionNoise<T: Scalar> {
@@ -66,7 +66,7 @@ public final class SessionNoise<T: Scalar> {
     }
 }
 
-/// The fixed SV mask of trial k of session s (§7 keyed as §17): session 0's is the base model's.
+/// The fixed SV mask of trial k of session s (§7 keyed as §18): session 0's is the base model's.
 public func sessionValidationMask<T: Scalar>(_ hp: Hyperparameters, session s: Int, split: Int, trialIndex k: Int,
                                              as: T.Type = T.self) -> [T] {
     var h = hp

@@ -2,7 +2,7 @@ import Foundation
 import LFADS
 import Store
 
-/// The PCR read-in and read-out of a stitched model (docs/model.md §17): from each session's
+/// The PCR read-in and read-out of a stitched model (docs/model.md §18): from each session's
 /// `readin_weight` [N_s,R] and `readout_bias` [N_s] when its file has them, else from LT's recipe
 /// (condition PSTHs smoothed with σ = 1 bin, stacked over sessions, centred, PCA to R; per session a
 /// ridge regression, α = 1 without intercept, from its centred PSTH to the PCs). Then

@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// The session files of a stitched run (docs/model.md §17), loaded and checked together: one file per
+/// The session files of a stitched run (docs/model.md §18), loaded and checked together: one file per
 /// session, in sorted path order (a session's index is its rank there), each a classic data file with
 /// its own held-out neurons and forward bins.
 public struct SessionSet: Sendable {

@@ -61,7 +61,12 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// bin that kicks the Lorenz x coordinate by this much (Lorenz units) at the bin's first ms; the
     /// pulse is written as `*_ext_input` (1 in that bin, else 0) and truth/latents become per trial.
     public var extPulse: Double? = nil
-    /// Multi-session data (docs/model.md §17): session i of one Lorenz system. The latent trajectories
+    /// EMG-like timing noise, for temporal-shift augmentation (docs/model.md §17): each neuron of
+    /// each trial fires its condition's rates moved by its own δ = round(time_jitter·ε) bins
+    /// (edge-replicated), ε ~ N(0,1) from keyedStream(seed, .synth, 4). The truth stays the
+    /// unjittered condition rates, what the latents determine; the jitter is nuisance.
+    public var timeJitter: Double? = nil
+    /// Multi-session data (docs/model.md §18): session i of one Lorenz system. The latent trajectories
     /// are the spec's; the read-out, target rates, counts and split come from streams keyed by i.
     public var session: Int? = nil
 
@@ -72,7 +77,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case burnIn = "burn_in", weightScale = "weight_scale", rateMinHz = "rate_min", rateMaxHz = "rate_max"
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
-        case missingFraction = "missing_fraction"
+        case missingFraction = "missing_fraction", timeJitter = "time_jitter"
         case extPulse = "ext_pulse", session
     }
 
@@ -123,6 +128,10 @@ public struct SynthSpec: Codable, Equatable, Sendable {
             try require(a.isFinite, "ext_pulse must be finite, got \(a)")
             try require(bins >= 4, "ext_pulse needs at least 4 bins, got \(bins)")
         }
+        if let j = timeJitter {
+            try require(j.isFinite && j >= 0, "time_jitter must be >= 0 (bins), got \(j)")
+            try require(j == 0 || observation == nil, "time_jitter applies to Poisson counts only, not to observation \(observation ?? "")")
+        }
         try require(validFraction.isFinite && validFraction > 0 && validFraction < 1,
                     "valid_fraction must be in (0, 1), got \(validFraction)")
         let nValid = validTrials
@@ -165,6 +174,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         }
         if let f = missingFraction, f > 0 { parts += ["--missing-fraction", "\(f)"] }
         if let a = extPulse { parts += ["--ext-pulse", "\(a)"] }
+        if let j = timeJitter, j > 0 { parts += ["--time-jitter", "\(j)"] }
         return parts.joined(separator: " ")
     }
 }
@@ -196,18 +206,25 @@ public enum Synth {
         case .lorenz: truth = SynthLorenz.generate(spec, &rng)
         case .chaoticRNN: truth = SynthChaoticRNN.generate(spec, &rng)
         }
-        // A session's counts and split are its own draws (§17), after the shared latents.
+        // A session's counts and split are its own draws (§18), after the shared latents.
         if let s = spec.session { rng = keyedStream(seed: spec.seed, .synth, 200 + UInt64(s)) }
         let size = spec.bins * spec.neurons
         var counts = [Int](repeating: 0, count: spec.trials * size)
+        let jitter = spec.timeJitter.flatMap { $0 > 0 ? jitterShifts(spec, std: $0) : nil }
         for k in 0..<spec.trials {
             // Condition-major trial order: trial k repeats condition k / R (with ext pulses, its own truth).
-            if let trial = truth.trialTruth {
-                for i in 0..<size { counts[k * size + i] = rng.poisson(trial[k * size + i]) }
-                continue
+            let rates = truth.trialTruth ?? truth.truth
+            let base = (truth.trialTruth == nil ? k / spec.trialsPerCondition : k) * size
+            if let jitter {
+                // One Poisson draw per element in the same order, so only the means move.
+                let N = spec.neurons, last = spec.bins - 1
+                for i in 0..<size {
+                    let t = i / N, n = i % N, src = min(max(t - jitter[k * N + n], 0), last)
+                    counts[k * size + i] = rng.poisson(rates[base + src * N + n])
+                }
+            } else {
+                for i in 0..<size { counts[k * size + i] = rng.poisson(rates[base + i]) }
             }
-            let base = (k / spec.trialsPerCondition) * size
-            for i in 0..<size { counts[k * size + i] = rng.poisson(truth.truth[base + i]) }
         }
         let (train, valid) = split(trials: spec.trials, validCount: spec.validTrials, &rng)
         var data: SynthData
@@ -225,6 +242,13 @@ public enum Synth {
         if let f = spec.missingFraction, f > 0 { data.missing = missingMask(spec, fraction: f) }
         data.trialTruth = truth.trialTruth; data.trialLatents = truth.trialLatents; data.pulses = truth.pulses
         return data
+    }
+
+    /// [K, N] time jitter of each trial's neurons in bins, from keyedStream(seed, .synth, 4) (3 is
+    /// the ext pulses'), one normal per (trial, neuron) in that order.
+    static func jitterShifts(_ spec: SynthSpec, std: Double) -> [Int] {
+        var rng = keyedStream(seed: spec.seed, .synth, 4)
+        return (0..<(spec.trials * spec.neurons)).map { _ in Int((std * rng.normal()).rounded()) }
     }
 
     /// [K, T, N] missing elements from keyedStream(seed, .synth, 2), one uniform per element in

@@ -46,7 +46,7 @@ enum SynthLorenz {
         }
 
         // 4. Readout W[d, n] = s (1 + u) sign(g): all u first, then all g.
-        // A session (docs/model.md §17) draws its read-out and target rates from its own stream.
+        // A session (docs/model.md §18) draws its read-out and target rates from its own stream.
         var own = spec.session.map { keyedStream(seed: spec.seed, .synth, 100 + UInt64($0)) }
         func uniform() -> Double { own != nil ? own!.uniform() : rng.uniform() }
         func normal() -> Double { own != nil ? own!.normal() : rng.normal() }

@@ -2,7 +2,7 @@ import LFADS
 
 extension AdamState {
     /// `update`, leaving the parameters and both moments of `frozen` ranges bit-unchanged: frozen
-    /// adapters and the adapters of sessions absent from a step (docs/model.md §17), as PyTorch's Adam
+    /// adapters and the adapters of sessions absent from a step (docs/model.md §18), as PyTorch's Adam
     /// skips a tensor whose grad is None. The step counter is shared and still advances.
     public mutating func update(_ params: inout [Float], grads: [Float], lr: Double, hp: Hyperparameters,
                                 frozen: [Range<Int>]) {
@@ -16,7 +16,7 @@ extension AdamState {
 }
 
 extension ParameterLayout {
-    /// The flat ranges Adam must leave alone in a stitched step (§17): frozen read-ins/read-outs of every
+    /// The flat ranges Adam must leave alone in a stitched step (§18): frozen read-ins/read-outs of every
     /// session, and both adapters of each session with no trial in the step.
     public func frozenRanges(_ hp: Hyperparameters, present: [Bool]) -> [Range<Int>] {
         guard hp.isStitched else { return [] }

@@ -1,7 +1,7 @@
 import Foundation
 import LFADS
 
-/// Posterior of session s's split under a stitched model (docs/model.md §9, §17): as inferPosterior,
+/// Posterior of session s's split under a stitched model (docs/model.md §9, §18): as inferPosterior,
 /// each chunk a pass of that session alone; rates [K,T,N_s], factors and the rest from the shared core.
 public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session s: Int, split: SplitData, T: Int,
                                   estimator: RateEstimator, batchSize: Int? = nil) -> PosteriorOutputs {

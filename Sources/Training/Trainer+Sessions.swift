@@ -1,6 +1,6 @@
 import LFADS
 
-/// The per-session state of a stitched run (docs/model.md §17): each session's splits, SV masks, and
+/// The per-session state of a stitched run (docs/model.md §18): each session's splits, SV masks, and
 /// the models of the batch layouts seen so far.
 public final class SessionTraining {
     public let sessions: [TrainingData]
@@ -30,14 +30,14 @@ public final class SessionTraining {
 }
 
 extension Trainer {
-    /// A trainer of a stitched model over `sessions` (docs/model.md §17), in session order.
+    /// A trainer of a stitched model over `sessions` (docs/model.md §18), in session order.
     public convenience init(hp: Hyperparameters, sessions: [TrainingData], comm: Communicator = SingleProcess()) {
         precondition(hp.isStitched && sessions.count == hp.sessions.count)
         self.init(hp: hp, data: sessions[0], comm: comm)
         stitched = SessionTraining(hp: hp, sessions: sessions)
     }
 
-    /// The epoch's steps, each a list per session of positions in that session's train split (§17).
+    /// The epoch's steps, each a list per session of positions in that session's train split (§18).
     /// `mixed`: B_s = ⌊batch_size/S⌋ trials of every session per step, max_s ⌊K_s/B_s⌋ steps; a session
     /// that runs out starts a new seeded shuffle (keyed by epoch, session and cycle). `single`: one
     /// session per step, ⌊K_s/batch_size⌋ batches of each (one of all K_s when fewer), the (session,
@@ -102,7 +102,7 @@ extension Trainer {
     }
 
     /// One stitched step: this rank takes its share of the step's trials in session order, the loss
-    /// normalises by each session's global B_s (§17), and Adam leaves frozen and absent adapters alone.
+    /// normalises by each session's global B_s (§18), and Adam leaves frozen and absent adapters alone.
     public func trainStepSessions(_ state: inout TrainerState, batch: [[Int]], epoch e: Int, step: Int,
                                   weights w: LossWeights) throws -> Double {
         let st = stitched!
@@ -153,7 +153,7 @@ extension Trainer {
         return norm
     }
 
-    /// The validation pass of §17: every session's valid trials once, each session's NLLs trial-weighted
+    /// The validation pass of §18: every session's valid trials once, each session's NLLs trial-weighted
     /// over its trials, the run's values the unweighted mean over sessions.
     func validateSessions(_ state: TrainerState, _ rec: inout EpochRecord) throws {
         let st = stitched!, S = st.sessions.count, w = hp.lossWeights(epoch: state.epoch)

@@ -26,7 +26,7 @@ public final class Trainer {
     let observedTrain: [(all: Int, visible: Int)]?, observedValid: [(all: Int, visible: Int)]?
     /// Steps skipped because their minibatch had no observed element (SBTT), with a warning each.
     public private(set) var skippedSteps: [String] = []
-    /// Multi-session stitching (docs/model.md §17); nil for the base model.
+    /// Multi-session stitching (docs/model.md §18); nil for the base model.
     public internal(set) var stitched: SessionTraining? = nil
 
     public init(hp: Hyperparameters, data: TrainingData, comm: Communicator = SingleProcess()) {
@@ -131,7 +131,8 @@ public final class Trainer {
         var normObserved: (all: Int, visible: Int)? = nil
         if let observedTrain {
             // n_O of the whole minibatch: the same on every rank of the group (§15).
-            let n = batch.reduce((all: 0, visible: 0)) { ($0.all + observedTrain[$1].all, $0.visible + observedTrain[$1].visible) }
+            let n = hp.usesTemporalShift ? shiftedObserved(batch, epoch: e, step: step)
+                : batch.reduce((all: 0, visible: 0)) { ($0.all + observedTrain[$1].all, $0.visible + observedTrain[$1].visible) }
             if n.all == 0 {
                 // Nothing observed: no loss to descend (LT would divide by 0). Every rank skips alike.
                 skippedSteps.append("epoch \(e), step \(step): minibatch has no observed element; step skipped (sbtt)")
@@ -153,6 +154,11 @@ public final class Trainer {
             data.train.gatherExt(batchRows, T: data.T, E: hp.extInputDim, into: &ext)
             noise.draw(hp, trials: batchTrials, epoch: e, step: step, kind: .training,
                        svMasks: svTrain == nil ? nil : batchSv)
+            if hp.usesTemporalShift {
+                x.withUnsafeMutableBufferPointer {
+                    noise.applyTemporalShift(hp, trials: batchTrials, epoch: e, step: step, x: $0.baseAddress!)
+                }
+            }
             var opts = PassOptions()
             opts.normTrials = batch.count
             opts.normObserved = normObserved

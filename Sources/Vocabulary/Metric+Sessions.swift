@@ -1,5 +1,5 @@
 extension Metric {
-    /// The name of this metric for session s of a stitched run (docs/model.md §17) in metrics.json:
+    /// The name of this metric for session s of a stitched run (docs/model.md §18) in metrics.json:
     /// "<metric>_sess<s>"; the plain name holds the unweighted mean over sessions.
     public func session(_ s: Int) -> String { sessionMetricKey(rawValue, session: s) }
 }

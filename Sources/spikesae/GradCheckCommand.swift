@@ -13,8 +13,9 @@ struct GradCheck: ParsableCommand {
             --recon checks the model with another observation model (docs/model.md §14); \
             --missing turns SBTT on with that fraction of the data missing (docs/model.md §15); \
             --ext-input E feeds E external inputs to the generator (docs/model.md §16); \
+            --temporal-shift shifts the data in time with one fixed draw of shifts (docs/model.md §17); \
             --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
-            (docs/model.md §17; with --heldout, odd sessions hide a neuron and a bin).
+            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -35,7 +36,10 @@ struct GradCheck: ParsableCommand {
     @Option(help: "External inputs (docs/model.md §16): E inputs per bin to the generator, with their dropout; 0 = none.")
     var extInput: Int = 0
 
-    @Option(help: "Multi-session stitching (docs/model.md §17): check a model stitched over this many sessions (0 = off).")
+    @Option(help: "Temporal shift (docs/model.md §17): temporal_shift_max, in [0, 5) for the 5-bin model, with temporal_shift_std 1.5; the shifts are drawn once and held fixed. 0 = off.")
+    var temporalShift: Int = 0
+
+    @Option(help: "Multi-session stitching (docs/model.md §18): check a model stitched over this many sessions (0 = off).")
     var sessions: Int = 0
 
     @Option(help: "Seed of the perturbed parameters, data and noise.")
@@ -53,6 +57,10 @@ struct GradCheck: ParsableCommand {
         }
         guard extInput >= 0 else { throw ValidationError("--ext-input must be ≥ 0, got \(extInput)") }
         var hp = GradientCheck.tinyHyperparameters()
+        guard temporalShift >= 0 && temporalShift < hp.seqLen else {
+            throw ValidationError("--temporal-shift must be in [0, \(hp.seqLen)) (the check's seq_len is \(hp.seqLen)), got \(temporalShift)")
+        }
+        if temporalShift > 0 { hp.temporalShiftMax = temporalShift; hp.temporalShiftStd = 1.5 }
         if missing > 0 { hp.sbtt = 1 }
         hp.extInputDim = extInput
         hp.recon = recon

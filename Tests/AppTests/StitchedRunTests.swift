@@ -7,7 +7,7 @@ import ModelIO
 import Store
 import TestSupport
 
-/// `train` and `eval` of a model stitched over three session files (docs/model.md §17).
+/// `train` and `eval` of a model stitched over three session files (docs/model.md §18).
 @Suite(.serialized)
 struct StitchedRunTests {
     static func config(_ pattern: String, extra: String = "") -> String {

@@ -14,13 +14,19 @@ struct DataParallelTrainingTests {
     /// minibatch's, so normalising by one rank's observed count would show here.
     /// And with external inputs (docs/model.md §16) on Lorenz data with input pulses: each rank must
     /// gather its own trials' inputs, so a rank reading another's would show here.
+    /// And with temporal shifts on time-jittered data, SBTT, SV and external inputs (docs/model.md
+    /// §17): the shifts are keyed by trial, n_O counts the shifted targets of the whole minibatch on
+    /// every rank, and the inputs are never shifted.
     @Test(arguments: [[], ["--set", "heldout_neurons=3", "--set", "forward_bins=5"],
                       ["--set", "recon=zig", "--set", "data.synth.observation=zig"],
                       ["--set", "sbtt=1", "--set", "data.synth.missing_fraction=0.3"],
-                      ["--set", "ext_input_dim=1", "--set", "data.synth.ext_pulse=10"]])
+                      ["--set", "ext_input_dim=1", "--set", "data.synth.ext_pulse=10"],
+                      ["--set", "temporal_shift_max=3", "--set", "sbtt=1", "--set", "sv_rate=0.2",
+                       "--set", "data.synth.missing_fraction=0.3", "--set", "data.synth.time_jitter=1.5",
+                       "--set", "ext_input_dim=1", "--set", "data.synth.ext_pulse=10"]])
     func twoRanksTrainTheSameModelAsOne(layout: [String]) throws {
-        let tag = layout.contains("recon=zig") ? "zig" : layout.contains("sbtt=1") ? "sbtt"
-            : layout.contains("ext_input_dim=1") ? "ext" : ""
+        let tag = layout.contains("temporal_shift_max=3") ? "tshift" : layout.contains("recon=zig") ? "zig"
+            : layout.contains("sbtt=1") ? "sbtt" : layout.contains("ext_input_dim=1") ? "ext" : ""
         let dir = MPIJob.tempDir("equivalence\(layout.count)\(tag)")
         let cfg = try TinyRun.writeConfig(in: dir)
         let args = ["train", "--config", cfg, "--set", "max_epochs=\(Self.epochs)"] + layout + ["--out"]

@@ -40,6 +40,13 @@ struct FailureTests {
         expectOneCleanFailure(r, saying: "data.h5: 'train_ext_input' has 1 inputs per bin but ext_input_dim is 2")
     }
 
+    /// Temporal shift (docs/model.md §17): a largest shift the data's bins cannot hold (seq_len comes
+    /// from the data file, so this is checked after loading, on every rank).
+    @Test func aTemporalShiftAsLongAsTheTrialEndsEveryRank() throws {
+        let r = try train("tshiftmax", extra: ["--set", "temporal_shift_max=500"])
+        expectOneCleanFailure(r, saying: "'temporal_shift_max' = 500 is out of range: must be in [0, seq_len)")
+    }
+
     @Test func anExistingOutputDirectoryNeedsForce() throws {
         let r = try train("exists") { dir in
             try FileManager.default.createDirectory(atPath: dir + "/run", withIntermediateDirectories: true)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// A stitched model (docs/model.md §17) under mpirun: 2 ranks train the model 1 rank trains, up to
+/// A stitched model (docs/model.md §18) under mpirun: 2 ranks train the model 1 rank trains, up to
 /// summation order, although a rank's share of a mixed step holds some sessions' trials and not others'.
 @Suite(.serialized, .enabled(if: MPIJob.available, "needs mpirun and the built spikesae"))
 struct StitchedDataParallelTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import LFADS
 
-/// Multi-session stitching (docs/model.md §17): per-session read-ins and read-outs around one core.
+/// Multi-session stitching (docs/model.md §18): per-session read-ins and read-outs around one core.
 struct StitchingTests {
     /// One forward and backward of a stitched model in Double.
     static func pass(_ m: StitchedModel<Double>, _ p: [Double], _ xs: [[Double]], _ noise: SessionNoise<Double>,

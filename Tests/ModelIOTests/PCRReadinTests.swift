@@ -5,7 +5,7 @@ import LFADS
 import Store
 import TestSupport
 
-/// The PCR read-in/read-out of a stitched model (docs/model.md §17).
+/// The PCR read-in/read-out of a stitched model (docs/model.md §18).
 struct PCRReadinTests {
     static func matmul(_ a: [Double], _ b: [Double], _ m: Int, _ k: Int, _ n: Int) -> [Double] {
         var c = [Double](repeating: 0, count: m * n)

@@ -4,7 +4,7 @@ import LFADS
 @testable import ModelIO
 import TestSupport
 
-/// Session files of a stitched run (docs/model.md §17): sorted globs and the errors that name the file.
+/// Session files of a stitched run (docs/model.md §18): sorted globs and the errors that name the file.
 struct SessionSetTests {
     /// Writes `count` small session files of one Lorenz system into dir; session i gets `bins[i]` bins.
     static func write(_ dir: String, count: Int = 3, trialsPerCondition: Int = 5, bins: [Int]? = nil,

@@ -2,7 +2,7 @@ import Testing
 @testable import LFADS
 @testable import Training
 
-/// Frozen and absent adapters of a stitched model (docs/model.md §17): Adam leaves them bit-unchanged.
+/// Frozen and absent adapters of a stitched model (docs/model.md §18): Adam leaves them bit-unchanged.
 struct AdamFrozenTests {
     @Test func frozenRangesKeepParametersAndMomentsBitForBit() {
         let hp = GradientCheck.stitchedHyperparameters(sessions: 3)

@@ -2,7 +2,7 @@ import Testing
 @testable import LFADS
 @testable import Training
 
-/// Mixed and single session batching of a stitched run (docs/model.md §17).
+/// Mixed and single session batching of a stitched run (docs/model.md §18).
 struct SessionBatchingTests {
     static func trainer(_ batching: String, trains: [Int] = [10, 4, 7], batch: Int = 6) -> Trainer {
         var hp = TinyTrainer.hyperparameters()
