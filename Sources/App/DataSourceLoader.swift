@@ -17,7 +17,7 @@ package enum DataSourceLoader {
     static func check(_ source: DataSource?) throws {
         switch source {
         case nil: throw RunError("no data: give --data FILE.h5, or a 'data' section (file: or synth:) in the config")
-        case .file: break
+        case .file, .sessions: break
         case .synth(let system, let options): _ = try synthSpec(system: system, options: options)
         }
     }
@@ -39,6 +39,10 @@ package enum DataSourceLoader {
     package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
                               missing: Bool = false, extDim: Int = 0) throws -> SpikeDataset {
         try check(source)
+        // train and eval take the stitched path (StitchedRun) before reading; what reaches here is a search.
+        if case .sessions? = source {
+            throw RunError("data.sessions (multi-session stitching, docs/model.md §18) works with train and eval; search does not support it yet")
+        }
         if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing, extDim: extDim) }
         return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing, extDim: extDim)
     }

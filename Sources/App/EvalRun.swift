@@ -17,6 +17,13 @@ public enum EvalRun {
         }
         if nlbSubmission != nil && nlbDataset == nil { throw RunError("--nlb-submission needs --nlb-dataset (e.g. mc_maze)") }
         var (hp, params): (Hyperparameters, [Float]) = try ParameterFile.read(paramsPath)
+        if hp.isStitched {
+            // docs/model.md §18: --data names every session's file (paths, a glob, comma-separated).
+            if let samples { hp.posteriorSamples = samples }
+            let patterns = dataPath.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            return try StitchedRun.eval(hp: hp, params: params, paramsPath: paramsPath, dataPatterns: patterns, out: out,
+                                        posteriorMean: posteriorMean, psthSmoothingMs: psthSmoothingMs, force: force, log: log)
+        }
         var d = try SpikeDataset.load(path: dataPath, domain: DataDomain(hp), missing: hp.usesSBTT, extDim: hp.extInputDim)
         for w in d.warnings { log("warning: \(w)") }
         guard d.N == hp.dataDim, d.T == hp.seqLen else {

@@ -33,6 +33,9 @@ public enum TrainRun {
             return (config, try DataSourceLoader.read(config.data, synthPath: "", domain: DataDomain(config.hps),
                                                       missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
         }
+        if case .sessions(let patterns)? = config.data {
+            return try StitchedRun.train(o, config: config, patterns: patterns, comm: comm, log: log)
+        }
         let synthPath = dir + "/data.h5"
 
         // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is

@@ -56,6 +56,8 @@ public struct BenchConfig: Sendable {
             if case .int(let n)? = options["neurons"] { spec.neurons = n }
             if case .int(let t)? = options["bins"] { spec.bins = t }
             return (spec.neurons, spec.bins)
+        case .sessions?:
+            throw ConfigError("\(origin): the bench times one session's model; give data.file or data.synth")
         case nil:
             throw ConfigError("\(origin): no data section and no hps.data_dim/seq_len: the bench needs N and T")
         }

@@ -13,6 +13,9 @@ public enum DataSource: Equatable, Sendable {
     case file(String)
     /// A built-in synthetic system and its generator options (keys of `spikesae synth`).
     case synth(system: String, options: [String: HPValue])
+    /// Multi-session stitching (docs/model.md §18): session files, as paths or glob patterns; the
+    /// sessions are the matching files in sorted order.
+    case sessions([String])
 }
 
 /// A run's configuration: data, every hyperparameter, output options (configs/*.yaml).
@@ -54,7 +57,14 @@ public struct RunConfig: Equatable, Sendable {
             case "data":
                 guard let d = value as? [String: Any] else { throw ConfigError("\(origin): 'data' must be a mapping") }
                 for (k, v) in d.sorted(by: { $0.key < $1.key }) {
-                    if k == "synth" {
+                    if k == "sessions" {
+                        // A list of paths/patterns or one pattern.
+                        if let list = v as? [Any] {
+                            c.data = .sessions(try list.map { try scalar($0, "\(origin): data.sessions").description })
+                        } else {
+                            try c.set("data.sessions", try scalar(v, "\(origin): data.sessions"))
+                        }
+                    } else if k == "synth" {
                         guard let s = v as? [String: Any] else { throw ConfigError("\(origin): 'data.synth' must be a mapping") }
                         for (sk, sv) in s.sorted(by: { $0.key < $1.key }) {
                             try c.set("data.synth.\(sk)", try scalar(sv, "\(origin): data.synth.\(sk)"))
@@ -107,7 +117,13 @@ public struct RunConfig: Equatable, Sendable {
     }
 
     mutating func set(_ key: String, _ value: HPValue) throws {
-        if key == "data.file" {
+        if key == "data.sessions" {
+            // "[a.h5, b.h5]", "a.h5,b.h5" or one glob pattern.
+            let items = value.description.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+                .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !items.isEmpty else { throw ConfigError("data.sessions must list session files or a glob pattern") }
+            data = .sessions(items)
+        } else if key == "data.file" {
             guard case .string(let s) = value else { throw ConfigError("data.file must be a path") }
             data = .file(s)
         } else if key.hasPrefix("data.synth.") {
@@ -163,10 +179,13 @@ public struct RunConfig: Equatable, Sendable {
         case .file(let p)?: lines += ["data:", "  file: \(p)"]
         case .synth(let s, let o)?:
             lines += ["data:", "  synth:", "    system: \(s)"] + o.keys.sorted().map { "    \($0): \(o[$0]!)" }
+        case .sessions(let p)?: lines += ["data:", "  sessions:"] + p.map { "    - \($0)" }
         case nil: break
         }
         lines.append("hps:")
-        for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" { lines.append("  \(k): \(hps[k]!)") }
+        // session_shapes, like data_dim, comes from the data; the other stitching keys (§18) only when on.
+        for k in Hyperparameters.keys where k != "data_dim" && k != "seq_len" && k != "session_shapes"
+            && (hps.isStitched || !Hyperparameters.sessionKeys.contains(k)) { lines.append("  \(k): \(hps[k]!)") }
         lines += ["output:", "  rate_estimator: \(rateEstimator)", "  psth_smoothing_ms: \(formatNumber(psthSmoothingMs))"]
         if let search { lines += search.yamlLines() }
         return lines.joined(separator: "\n") + "\n"

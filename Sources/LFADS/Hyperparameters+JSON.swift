@@ -11,6 +11,7 @@ extension Hyperparameters {
             !(poisson && Self.observationKeys.contains($0.0)) && !(sbtt == 0 && $0.0 == "sbtt")
                 && !(extInputDim == 0 && $0.0 == "ext_input_dim")
                 && !(!usesTemporalShift && Self.temporalShiftKeys.contains($0.0))
+                && !(readinDim == 0 && Self.sessionKeys.contains($0.0))
         }
         let parts = written.sorted { $0.0 < $1.0 }.map { key, acc -> String in
             let value: String

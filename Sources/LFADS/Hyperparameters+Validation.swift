@@ -66,6 +66,7 @@ extension Hyperparameters {
         need(zigScaleInit > 0 && zigScaleInit.isFinite, "zig_scale_init", "> 0 and finite")
         need(zigScalePrior.isFinite, "zig_scale_prior", "finite")
         need(zigScalePenalty >= 0 && zigScalePenalty.isFinite, "zig_scale_penalty", "≥ 0 and finite")
+        p += sessionProblems()
         return p
     }
 

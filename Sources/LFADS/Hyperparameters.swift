@@ -39,6 +39,11 @@ public struct Hyperparameters: Equatable, Sendable {
     /// Temporal-shift augmentation (docs/model.md §17): per-trial, per-neuron shifts of the training
     /// data, N(0, std²) rounded and clamped to ±max; max = 0 is off. lfads-torch's std default.
     public var temporalShiftStd = 3.0, temporalShiftMax = 0
+    /// Multi-session stitching (docs/model.md §18): R of the per-session read-ins (0 = none, the base
+    /// model), each session's "N:heldout:forward_bins" (';'-separated, in session order) and the
+    /// adapters' init, training and batching. Written to `hps` only when stitching is on.
+    public var readinDim = 0, sessionShapes = "", readinInit = "random", readoutPcr = "pinv"
+    public var trainReadin = 0, trainReadout = 1, sessionBatching = "mixed"
 
     public init() {}
 
@@ -78,7 +83,7 @@ public struct HyperparameterError: Error, CustomStringConvertible, Equatable {
 extension Hyperparameters {
     typealias Accessor = (get: @Sendable (Hyperparameters) -> HPValue, set: @Sendable (inout Hyperparameters, HPValue) throws -> Void)
 
-    private static func int(_ kp: WritableKeyPath<Hyperparameters, Int> & Sendable, _ name: String) -> (String, Accessor) {
+    static func int(_ kp: WritableKeyPath<Hyperparameters, Int> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .int($0[keyPath: kp]) }, { h, v in
             switch v {
             case .int(let i): h[keyPath: kp] = i
@@ -87,7 +92,7 @@ extension Hyperparameters {
             }
         }))
     }
-    private static func dbl(_ kp: WritableKeyPath<Hyperparameters, Double> & Sendable, _ name: String) -> (String, Accessor) {
+    static func dbl(_ kp: WritableKeyPath<Hyperparameters, Double> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .double($0[keyPath: kp]) }, { h, v in
             switch v {
             case .int(let i): h[keyPath: kp] = Double(i)
@@ -96,7 +101,7 @@ extension Hyperparameters {
             }
         }))
     }
-    private static func str(_ kp: WritableKeyPath<Hyperparameters, String> & Sendable, _ name: String) -> (String, Accessor) {
+    static func str(_ kp: WritableKeyPath<Hyperparameters, String> & Sendable, _ name: String) -> (String, Accessor) {
         (name, ({ .string($0[keyPath: kp]) }, { h, v in
             guard case .string(let s) = v else { throw HyperparameterError("'\(name)' must be a string, got \(v)") }
             h[keyPath: kp] = s
@@ -131,7 +136,7 @@ extension Hyperparameters {
         dbl(\.zigScalePrior, "zig_scale_prior"), dbl(\.zigScalePenalty, "zig_scale_penalty"),
         int(\.sbtt, "sbtt"), int(\.extInputDim, "ext_input_dim"),
         dbl(\.temporalShiftStd, "temporal_shift_std"), int(\.temporalShiftMax, "temporal_shift_max"),
-    ]
+    ] + sessionAccessors
     /// The temporal-shift keys: written to `hps` only when the shift is on, so a base model's
     /// parameter file is unchanged (docs/model.md §17).
     public static let temporalShiftKeys: Set<String> = ["temporal_shift_std", "temporal_shift_max"]

@@ -13,8 +13,9 @@ public enum Initialization {
             return m
         }()
         for (idx, e) in layout.entries.enumerated() {
-            let parts = e.name.split(separator: ".", maxSplits: 1).map(String.init)
-            let (module, field) = (parts[0], parts[1])
+            // The field follows the last dot ("readin.s0.W" is module "readin.s0", field "W", §18).
+            let dot = e.name.lastIndex(of: ".")!
+            let (module, field) = (String(e.name[..<dot]), String(e.name[e.name.index(after: dot)...]))
             var std = 0.0
             if let s = gruStd[module] {
                 if field == "W_x" { std = s.0 } else if field == "W_h" { std = s.1 }

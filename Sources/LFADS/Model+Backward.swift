@@ -5,9 +5,8 @@ extension LFADSModel {
     public func backward(params P: UnsafePointer<T>, grads G: UnsafeMutablePointer<T>, x: UnsafePointer<T>,
                          noise: NoiseBundle<T>, weights: LossWeights, options: PassOptions = PassOptions(),
                          scale: Double = 1) {
-        let d = dims, B = d.B, TB = d.T * B, N = d.N, F = d.F, Hg = d.Hg, U = d.U, Hc = d.Hc
+        let d = dims, B = d.B, TB = d.T * B, N = d.N, F = d.F
         let nB = Double(options.normTrials ?? B)
-        let clip = T(hp.cellClip)
 
         // ∂L_rec/∂λ = G ⊙ m_sv ⊙ (exp λ − x)/(B·T·N·k_sv) where the encoder may see the element,
         // (exp λ − x)/(B·T·N) where it never does (see lossTerms).
@@ -33,7 +32,16 @@ extension LFADSModel {
         gemm(F, NP, TB, phi.p, F, transA: true, dLogRates.p, NP, G + off.readoutW, NP, beta: 1)
         addColumnSums(dLogRates.p, rows: TB, cols: NP, ld: NP, into: G + off.readoutB)
         gemm(TB, F, NP, dLogRates.p, NP, P + off.readoutW, NP, transB: true, dPhi.p, F)
+        backwardFromFactors(P, G, noise: noise, weights: weights, options: options, scale: scale)
+    }
 
+    /// Adds scale·∇L into G given ∂L_rec/∂φ in dPhi: KL_co, the time loop, the encoders and L2. The part
+    /// of backward that multi-session stitching shares across sessions (docs/model.md §18).
+    func backwardFromFactors(_ P: UnsafePointer<T>, _ G: UnsafeMutablePointer<T>, noise: NoiseBundle<T>,
+                             weights: LossWeights, options: PassOptions, scale: Double) {
+        let d = dims, B = d.B, TB = d.T * B, F = d.F, Hg = d.Hg, U = d.U, Hc = d.Hc
+        let nB = Double(options.normTrials ?? B)
+        let clip = T(hp.cellClip)
         if d.hasController {
             klCo(P, noise: noise, gradScale: scale * weights.kl * hp.klCoScale / nB, grads: G)
         }
@@ -225,5 +233,9 @@ extension LFADSModel {
         // W_x's gradient over all steps from x̃, which runEncoder projected outside the run.
         let TB = dims.T * B, H3 = 3 * H
         gemm(dims.N, H3, TB, xIn.p, dims.N, transA: true, run.dA.p, H3, G + p.wx, H3, beta: 1)
+        // Trainable read-ins (§18) need ∂L/∂x̃ as well: the sum over the encoders of dA·W_xᵀ.
+        if let dx = encoderInputGrad {
+            gemm(TB, dims.N, H3, run.dA.p, H3, P + p.wx, H3, transB: true, dx, dims.N, beta: 1)
+        }
     }
 }

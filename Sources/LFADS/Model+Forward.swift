@@ -5,11 +5,22 @@ extension LFADSModel {
     @_specialize(exported: true, where T == Float)
     public func forward(params P: UnsafePointer<T>, x: UnsafePointer<T>, ext: UnsafePointer<T>? = nil,
                         noise: NoiseBundle<T>, weights: LossWeights, options: PassOptions = PassOptions()) -> LossTerms {
-        let d = dims
-        let TB = d.T * d.B, F = d.F, Hg = d.Hg
-        let clip = T(hp.cellClip)
-
         encoderInputs(x, noise: noise)
+        forwardFactors(P, ext: ext, noise: noise, sample: options.latents == .sample)
+
+        // Log-rates and loss.
+        let NP = dims.N * dims.P
+        broadcastRows(P + off.readoutB, rows: dims.T * dims.B, cols: NP, into: logRates.p, ld: NP)
+        gemm(dims.T * dims.B, NP, dims.F, phi.p, dims.F, P + off.readoutW, NP, logRates.p, NP, beta: 1)
+        return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
+    }
+
+    /// Everything from the encoder input x̃ (already in xIn) to the factors φ: the part of the
+    /// forward pass that multi-session stitching shares across sessions (docs/model.md §18).
+    func forwardFactors(_ P: UnsafePointer<T>, ext: UnsafePointer<T>?, noise: NoiseBundle<T>, sample: Bool) {
+        let d = dims
+        let F = d.F, Hg = d.Hg
+        let clip = T(hp.cellClip)
         runEncoder(icFwd, icFwdP, P, clip)
         runEncoder(icBwd, icBwdP, P, clip)
         if let ciFwd, let ciBwd, let ciFwdP, let ciBwdP {
@@ -28,7 +39,7 @@ extension LFADSModel {
         gemm(B, D, 2 * Eic, eIc.p, 2 * Eic, P + off.icPostWMean, D, icMean.p, D, beta: 1)
         broadcastRows(P + off.icPostBLogvar, rows: B, cols: D, into: icLogvar.p, ld: D)
         gemm(B, D, 2 * Eic, eIc.p, 2 * Eic, P + off.icPostWLogvar, D, icLogvar.p, D, beta: 1)
-        let vMin = T(hp.icPostVarMin), sample = options.latents == .sample
+        let vMin = T(hp.icPostVarMin)
         for i in 0..<(B * D) {
             icVar.p[i] = T.exp(icLogvar.p[i]) + vMin
             z.p[i] = sample ? icMean.p[i] + T.sqrt(icVar.p[i]) * noise.epsIc.p[i] : icMean.p[i]
@@ -65,12 +76,6 @@ extension LFADSModel {
             for i in 0..<(B * Hg) { gd[i] = g[i] * mask[i] }
             gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)
         }
-
-        // Log-rates and loss.
-        let NP = d.N * d.P
-        broadcastRows(P + off.readoutB, rows: TB, cols: NP, into: logRates.p, ld: NP)
-        gemm(TB, NP, F, phi.p, F, P + off.readoutW, NP, logRates.p, NP, beta: 1)
-        return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
     }
 
     /// x̃ = x ⊙ s_sv ⊙ s_cd ⊙ d_in, kept in xIn, from which each encoder projects it (runEncoder).

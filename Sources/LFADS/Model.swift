@@ -42,6 +42,8 @@ public final class LFADSModel<T: Scalar> {
     public let layout: ParameterLayout
     public let dims: Dims
     public var mutation: BackwardMutation = .none
+    /// When set, backward adds ∂L/∂x̃ [T,B,N] here (trainable read-ins, docs/model.md §18).
+    var encoderInputGrad: UnsafeMutablePointer<T>? = nil
 
     let icFwdP: GRUParams, icBwdP: GRUParams, genP: GRUParams
     let ciFwdP: GRUParams?, ciBwdP: GRUParams?, conP: GRUParams?
@@ -87,9 +89,11 @@ public final class LFADSModel<T: Scalar> {
     let dEncRows: Buffer<T>                    // [B,max E] an encoder's backward rows
     let dIcMean: Buffer<T>, dIcLogvar: Buffer<T>, dEIc: Buffer<T>, dZ: Buffer<T>
 
-    public init(hp: Hyperparameters, batch B: Int) {
+    /// `layout` overrides the one hp implies: the shared core of a multi-session model reads its
+    /// tensors at the stitched layout's offsets (docs/model.md §18).
+    public init(hp: Hyperparameters, batch B: Int, layout given: ParameterLayout? = nil) {
         self.hp = hp
-        layout = ParameterLayout(hp)
+        layout = given ?? ParameterLayout(hp)
         let d = Dims(hp, batch: B)
         dims = d
         icFwdP = GRUParams(layout, "ic_enc_fwd"); icBwdP = GRUParams(layout, "ic_enc_bwd")

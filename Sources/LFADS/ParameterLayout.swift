@@ -14,6 +14,11 @@ public struct ParameterLayout: Sendable, Equatable {
     private let index: [String: Int]
 
     public init(_ hp: Hyperparameters) {
+        self.init(list: hp.readinDim > 0 ? Self.stitchedTensors(hp) : Self.baseTensors(hp))
+    }
+
+    /// The base model's tensors in order (§10).
+    static func baseTensors(_ hp: Hyperparameters) -> [(String, [Int])] {
         let N = hp.dataDim, Eic = hp.icEncDim, Eci = hp.ciEncDim, Hc = hp.conDim, U = hp.coDim
         let D = hp.icDim, Hg = hp.genDim, F = hp.facDim
         var list: [(String, [Int])] = []
@@ -41,6 +46,10 @@ public struct ParameterLayout: Sendable, Equatable {
         let P = hp.observation.channels
         list += [("fac.W", [Hg, F]), ("readout.W", [F, N * P]), ("readout.b", [N * P])]
         if hp.observation.hasScale { list.append(("zig.scale", [2, N])) }
+        return list
+    }
+
+    init(list: [(String, [Int])]) {
         var offset = 0
         var e: [TensorEntry] = []
         for (name, shape) in list {

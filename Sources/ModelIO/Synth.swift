@@ -66,6 +66,9 @@ public struct SynthSpec: Codable, Equatable, Sendable {
     /// (edge-replicated), ε ~ N(0,1) from keyedStream(seed, .synth, 4). The truth stays the
     /// unjittered condition rates, what the latents determine; the jitter is nuisance.
     public var timeJitter: Double? = nil
+    /// Multi-session data (docs/model.md §18): session i of one Lorenz system. The latent trajectories
+    /// are the spec's; the read-out, target rates, counts and split come from streams keyed by i.
+    public var session: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case system, seed, neurons, conditions, bins, gain
@@ -75,7 +78,7 @@ public struct SynthSpec: Codable, Equatable, Sendable {
         case tauMs = "tau_ms", maxRateHz = "max_rate_hz"
         case observation, zigLoc = "zig_loc", zigShape = "zig_shape", zigAmplitude = "zig_amplitude"
         case missingFraction = "missing_fraction", timeJitter = "time_jitter"
-        case extPulse = "ext_pulse"
+        case extPulse = "ext_pulse", session
     }
 
     /// Sets the calcium-like ZIG observation with its defaults (loc 0.1 as `gamma_loc`, shape 2, amplitude 1).
@@ -203,6 +206,8 @@ public enum Synth {
         case .lorenz: truth = SynthLorenz.generate(spec, &rng)
         case .chaoticRNN: truth = SynthChaoticRNN.generate(spec, &rng)
         }
+        // A session's counts and split are its own draws (§18), after the shared latents.
+        if let s = spec.session { rng = keyedStream(seed: spec.seed, .synth, 200 + UInt64(s)) }
         let size = spec.bins * spec.neurons
         var counts = [Int](repeating: 0, count: spec.trials * size)
         let jitter = spec.timeJitter.flatMap { $0 > 0 ? jitterShifts(spec, std: $0) : nil }

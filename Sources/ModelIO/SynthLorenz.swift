@@ -46,12 +46,16 @@ enum SynthLorenz {
         }
 
         // 4. Readout W[d, n] = s (1 + u) sign(g): all u first, then all g.
-        let u = (0..<(3 * N)).map { _ in rng.uniform() }
-        let g = (0..<(3 * N)).map { _ in rng.normal() }
+        // A session (docs/model.md §18) draws its read-out and target rates from its own stream.
+        var own = spec.session.map { keyedStream(seed: spec.seed, .synth, 100 + UInt64($0)) }
+        func uniform() -> Double { own != nil ? own!.uniform() : rng.uniform() }
+        func normal() -> Double { own != nil ? own!.normal() : rng.normal() }
+        let u = (0..<(3 * N)).map { _ in uniform() }
+        let g = (0..<(3 * N)).map { _ in normal() }
         let w = (0..<(3 * N)).map { spec.weightScale * (1 + u[$0]) * (g[$0] < 0 ? -1.0 : 1.0) }
 
         // 5. Target rates and the bias that makes each neuron's mean rate exactly its target.
-        let targetHz = (0..<N).map { _ in spec.rateMinHz + (spec.rateMaxHz - spec.rateMinHz) * rng.uniform() }
+        let targetHz = (0..<N).map { _ in spec.rateMinHz + (spec.rateMaxHz - spec.rateMinHz) * uniform() }
         func drive(_ i: Int, _ n: Int) -> Double {
             z[i * 3] * w[n] + z[i * 3 + 1] * w[N + n] + z[i * 3 + 2] * w[2 * N + n]
         }

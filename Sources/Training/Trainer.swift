@@ -21,11 +21,13 @@ public final class Trainer {
     /// Workspaces of one step, reused so that a step allocates nothing once the first has run.
     var batchRows: [Int] = [], batchTrials: [Int] = [], batchSv: [[Float]] = []
     /// The last step's loss terms summed over the group: total, recon, KL_ic, KL_co, L2, NLL_sv.
-    public private(set) var stepTerms = [Double](repeating: 0, count: 6)
+    public internal(set) var stepTerms = [Double](repeating: 0, count: 6)
     /// SBTT: observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
     let observedTrain: [(all: Int, visible: Int)]?, observedValid: [(all: Int, visible: Int)]?
     /// Steps skipped because their minibatch had no observed element (SBTT), with a warning each.
     public private(set) var skippedSteps: [String] = []
+    /// Multi-session stitching (docs/model.md §18); nil for the base model.
+    public internal(set) var stitched: SessionTraining? = nil
 
     public init(hp: Hyperparameters, data: TrainingData, comm: Communicator = SingleProcess()) {
         self.hp = hp; self.data = data; self.comm = comm
@@ -71,7 +73,9 @@ public final class Trainer {
             if state.stopReason == .diverged { try onEpoch(state, rec); break }
             try validate(&state, &rec)
             rec.seconds = try leaderValue(Date().timeIntervalSince(start))
-            rec.trialsPerSecond = Double(minibatches(epoch: state.epoch).reduce(0) { $0 + $1.count }) / max(rec.seconds, 1e-9)
+            let trials = stitched == nil ? minibatches(epoch: state.epoch).reduce(0) { $0 + $1.count }
+                : sessionMinibatches(epoch: state.epoch).reduce(0) { $0 + $1.reduce(0) { $0 + $1.count } }
+            rec.trialsPerSecond = Double(trials) / max(rec.seconds, 1e-9)
             state.elapsedSeconds += rec.seconds
             state.history.append(rec)
             applyStopRules(&state, rec)
@@ -91,6 +95,7 @@ public final class Trainer {
 
     /// One pass over the training minibatches; sums each step's loss terms over the group.
     func trainEpoch(_ state: inout TrainerState) throws -> EpochRecord {
+        if stitched != nil { return try trainEpochSessions(&state) }
         let e = state.epoch
         let w = hp.lossWeights(epoch: e)
         var rec = EpochRecord()
@@ -187,6 +192,10 @@ public final class Trainer {
     /// The validation pass (§8): one posterior sample, dropout and CD off, SV on; trial-weighted.
     /// valid NLL is over held-in neurons and observed bins.
     func validate(_ state: inout TrainerState, _ rec: inout EpochRecord) throws {
+        if stitched != nil {
+            try validateSessions(state, &rec)
+            return smoothValidation(&state, &rec)
+        }
         let w = hp.lossWeights(epoch: state.epoch)
         let K = data.valid.trials
         let mine = Array(comm.share(of: K))
@@ -230,7 +239,11 @@ public final class Trainer {
             rec.validRecon = sums[1] / Double(K)
             if hp.svRate > 0 { rec.sampValidValid = sums[2] / Double(K) }
         }
+        smoothValidation(&state, &rec)
+    }
 
+    /// The EMAs of the validation values and the divergence check (§8).
+    func smoothValidation(_ state: inout TrainerState, _ rec: inout EpochRecord) {
         let prev = state.history.last
         let a = hp.smoothCoef
         func ema(_ v: Double, _ old: Double?) -> Double { old.map { (1 - a) * $0 + a * v } ?? v }

@@ -13,7 +13,9 @@ struct GradCheck: ParsableCommand {
             --recon checks the model with another observation model (docs/model.md §14); \
             --missing turns SBTT on with that fraction of the data missing (docs/model.md §15); \
             --ext-input E feeds E external inputs to the generator (docs/model.md §16); \
-            --temporal-shift shifts the data in time with one fixed draw of shifts (docs/model.md §17).
+            --temporal-shift shifts the data in time with one fixed draw of shifts (docs/model.md §17); \
+            --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
+            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -36,6 +38,9 @@ struct GradCheck: ParsableCommand {
 
     @Option(help: "Temporal shift (docs/model.md §17): temporal_shift_max, in [0, 5) for the 5-bin model, with temporal_shift_std 1.5; the shifts are drawn once and held fixed. 0 = off.")
     var temporalShift: Int = 0
+
+    @Option(help: "Multi-session stitching (docs/model.md §18): check a model stitched over this many sessions (0 = off).")
+    var sessions: Int = 0
 
     @Option(help: "Seed of the perturbed parameters, data and noise.")
     var seed: UInt64 = 7
@@ -61,7 +66,17 @@ struct GradCheck: ParsableCommand {
         hp.recon = recon
         if noController { hp.coDim = 0 }
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
-        let r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
+        let r: GradientCheckReport
+        if sessions > 0 {
+            guard m == .none, recon == "poisson", missing == 0, extInput == 0 else {
+                throw ValidationError("--sessions checks the Poisson model without SBTT, external inputs or --mutation")
+            }
+            var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
+            if noController { s.coDim = 0 }
+            r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed)
+        } else {
+            r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
+        }
         print("tensor                      scalars   max |Δ|      max rel   result")
         for t in r.tensors {
             let line = t.name.padding(toLength: 26, withPad: " ", startingAt: 0)

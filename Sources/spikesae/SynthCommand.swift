@@ -27,6 +27,7 @@ struct SynthCmd: ParsableCommand {
     @Option(help: "Make this fraction of the data elements missing (NaN in the data, 0 in *_obs_mask; truth stays complete), for sbtt: 1 (docs/model.md §15).") var missingFraction: Double = 0
     @Option(help: "lorenz: give every trial one input pulse at a random bin that kicks the Lorenz x by this much (e.g. 10), written as *_ext_input [K,T,1], for ext_input_dim: 1 (docs/model.md §16).") var extPulse: Double?
     @Option(help: "EMG-like timing noise (docs/model.md §17): each neuron of each trial fires its condition's rates moved by round(J·N(0,1)) bins; truth stays unjittered. 0 = none.") var timeJitter: Double = 0
+    @Option(help: "Multi-session stitching (docs/model.md §18): write this many session files OUT_s0.h5, OUT_s1.h5, … (lorenz only): one Lorenz system, session i with N + 4i neurons, its own random read-out, counts and split.") var sessions: Int = 0
     @Flag(help: "Overwrite --out if it exists.") var force = false
 
     func run() throws {
@@ -37,7 +38,14 @@ struct SynthCmd: ParsableCommand {
             guard let ct = CountType(rawValue: countDtype) else {
                 throw ValidationError("--count-dtype must be int64, int32 or float32")
             }
-            if FileManager.default.fileExists(atPath: out) && !force {
+            if sessions != 0 {
+                guard sessions >= 1, sys == .lorenz else { throw ValidationError("--sessions needs lorenz and a count ≥ 1, got \(system) and \(sessions)") }
+            }
+            let outs = sessions == 0 ? [out] : (0..<sessions).map { "\((out as NSString).deletingPathExtension)_s\($0).h5" }
+            for o in outs where FileManager.default.fileExists(atPath: o) && !force {
+                throw ValidationError("\(o) already exists; use --force to overwrite it")
+            }
+            if FileManager.default.fileExists(atPath: out) && !force && sessions == 0 {
                 throw ValidationError("\(out) already exists; use --force to overwrite it")
             }
             var spec = SynthSpec(system: sys, seed: seed)
@@ -56,6 +64,17 @@ struct SynthCmd: ParsableCommand {
             if missingFraction != 0 { spec.missingFraction = missingFraction }
             spec.extPulse = extPulse
             if timeJitter != 0 { spec.timeJitter = timeJitter }
+            if sessions > 0 {
+                for (i, o) in outs.enumerated() {
+                    var s = spec
+                    s.session = i; s.neurons = spec.neurons + 4 * i
+                    let data = try Synth.generate(s)
+                    try data.write(to: o, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                                   heldout: (heldoutNeurons, forwardBins))
+                    print("wrote \(o): session \(i), \(s.trials) trials (\(s.validTrials) valid), T = \(s.bins), N = \(s.neurons), \(s.binMs) ms bins")
+                }
+                return
+            }
             let data = try Synth.generate(spec)
             try data.write(to: out, command: (["spikesae"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
                            heldout: (heldoutNeurons, forwardBins))

@@ -24,11 +24,12 @@ struct HyperparameterJSONTests {
         // A Poisson model writes no observation-model key (§14): its file is the base model's.
         #expect(Set(obj.keys) == allKeys)
         // `sbtt` (§15) is written only when on, so a base model's file is unchanged.
-        // `ext_input_dim` (§16) likewise, written only when > 0, and the temporal-shift keys (§17).
+        // `ext_input_dim` (§16) likewise, written only when > 0, the temporal-shift keys (§17), and the
+        // stitching keys (§18) only for a model with read-ins.
         let everyKey = allKeys.union(observationKeys).union(["sbtt"])
         let shiftKeys = Hyperparameters.temporalShiftKeys
-        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]).union(shiftKeys)
-                && Hyperparameters.keys.count == everyKey.count + 1 + shiftKeys.count)
+        #expect(Set(Hyperparameters.keys) == everyKey.union(["ext_input_dim"]).union(shiftKeys).union(Hyperparameters.sessionKeys)
+                && Hyperparameters.keys.count == everyKey.count + 1 + shiftKeys.count + Hyperparameters.sessionKeys.count)
         var zig = hp
         zig.recon = "zig"; zig.gammaLoc = 0.25
         let zigJSON = zig.jsonString()

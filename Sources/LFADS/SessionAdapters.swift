@@ -1,0 +1,227 @@
+import Foundation
+
+/// Normalisers of one stitched pass, summed over a model group's ranks (docs/model.md §18).
+public struct SessionPassOptions: Sendable {
+    public var latents: LatentMode = .sample
+    /// Each session's trials in this step over all ranks (B_s global); nil = this rank's batch.
+    public var sessionTrials: [Int]? = nil
+    public var includeParameterTerms = true
+    /// The CD surrogate L_s (§6) as `total`: for finite differences only.
+    public var cdSurrogate = false
+    /// Adapter gradients to compute; a frozen adapter's stay 0 (§18).
+    public var trainReadin = true, trainReadout = true
+    public init() {}
+}
+
+/// The per-session terms of one stitched pass: each session's own means (NaN for a session absent
+/// from the pass), as the loss of a one-session pass would report them.
+public struct SessionTerms: Sendable {
+    public var recon: [Double], heldInRecon: [Double], svNll: [Double]
+}
+
+/// LFADS stitched across sessions (docs/model.md §18): session s's counts x_s [T,B_s,N_s] pass a
+/// read-in x̂ = x̃_s·W_in,s + b_in,s into the shared core's R-dimensional encoder input, and the core's
+/// factors φ leave through a read-out θ_s = φ·W_out,s + b_out,s. The sessions' rows sit in the core's
+/// batch in session order (a gather/scatter); the core runs once over all ΣB_s trials.
+public final class StitchedModel<T: Scalar> {
+    public let hp: Hyperparameters
+    public let layout: ParameterLayout
+    public let sessions: [SessionShape]
+    /// This pass's trials per session (B_s on this rank) and where each session's rows start.
+    public let batches: [Int]
+    let rowStart: [Int]
+    public let core: LFADSModel<T>
+    let R: Int, F: Int, TT: Int, B: Int
+    let inW: [Int], inB: [Int], outW: [Int], outB: [Int]
+
+    let xTilde: [Buffer<T>]                // [T,B_s,N_s] masked counts the read-in sees
+    let xHat: [Buffer<T>]                  // [T·B_s,R] read-in output, and in backward its gradient
+    let phiS: [Buffer<T>]                  // [T·B_s,F] the session's factor rows
+    /// θ_s = log-rates [T,B_s,N_s] and exp θ_s.
+    public let logRates: [Buffer<T>], rates: [Buffer<T>]
+    let dTheta: [Buffer<T>], dPhiS: [Buffer<T>]
+    let dXIn: Buffer<T>                    // [T,B,R] ∂L/∂x̃ of the core
+    public private(set) var sessionTerms: SessionTerms
+
+    public init(hp: Hyperparameters, batches: [Int]) {
+        precondition(hp.isStitched, "a stitched model needs readin_dim > 0")
+        self.hp = hp
+        let l = ParameterLayout(hp), shapes = hp.sessions
+        layout = l
+        sessions = shapes
+        precondition(batches.count == sessions.count, "one batch size per session")
+        self.batches = batches
+        var starts: [Int] = [], o = 0
+        for b in batches { starts.append(o); o += b }
+        rowStart = starts
+        B = o
+        core = LFADSModel(hp: hp.stitchedCore, batch: o, layout: l)
+        R = hp.readinDim; F = hp.facDim; TT = hp.seqLen
+        inW = shapes.indices.map { l["readin.s\($0).W"].offset }
+        inB = shapes.indices.map { l["readin.s\($0).b"].offset }
+        outW = shapes.indices.map { l["readout.s\($0).W"].offset }
+        outB = shapes.indices.map { l["readout.s\($0).b"].offset }
+        let TT = hp.seqLen, R = hp.readinDim, F = hp.facDim, sessions = shapes
+        xTilde = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        xHat = batches.map { Buffer(TT * $0 * R) }
+        phiS = batches.map { Buffer(TT * $0 * F) }
+        logRates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        rates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        dPhiS = batches.map { Buffer(TT * $0 * F) }
+        dXIn = Buffer(TT * o * R)
+        let nan = [Double](repeating: .nan, count: sessions.count)
+        sessionTerms = SessionTerms(recon: nan, heldInRecon: nan, svNll: nan)
+    }
+
+    public func makeNoise() -> SessionNoise<T> { SessionNoise(core: core.dims, sessions: sessions, batches: batches) }
+
+    /// Sessions with trials in the step (over all ranks): the S_b the recon mean divides by.
+    func present(_ o: SessionPassOptions) -> [Bool] { (o.sessionTrials ?? batches).map { $0 > 0 } }
+
+    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s].
+    @_specialize(exported: true, where T == Float)
+    public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], noise: SessionNoise<T>,
+                        weights: LossWeights, options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
+        let xIn = core.xIn.p, dIn = noise.core.dIn.p
+        let svScale = T(1 / noise.core.svKeep(hp))
+        for (s, shape) in sessions.enumerated() {
+            let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
+            guard Bs > 0 else { continue }
+            // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
+            let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
+            for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin ? x[i] * sv[i] * svScale * cd[i] : 0 }
+            broadcastRows(P + inB[s], rows: TT * Bs, cols: R, into: xHat[s].p, ld: R)
+            gemm(TT * Bs, R, N, xt, N, P + inW[s], R, xHat[s].p, R, beta: 1)
+            // Scatter into the core's rows with the input dropout; forward bins stay 0 after the read-in.
+            for t in 0..<TT {
+                for b in 0..<Bs {
+                    let dst = (t * B + rowStart[s] + b) * R, src = xHat[s].p + (t * Bs + b) * R
+                    if t < Tin { for j in 0..<R { xIn[dst + j] = src[j] * dIn[dst + j] } }
+                    else { for j in 0..<R { xIn[dst + j] = 0 } }
+                }
+            }
+        }
+        core.forwardFactors(P, ext: nil, noise: noise.core, sample: options.latents == .sample)
+
+        let kSv = noise.core.svKeep(hp), here = present(options), Sb = Double(max(here.filter { $0 }.count, 1))
+        var terms = LossTerms()
+        var st = SessionTerms(recon: [], heldInRecon: [], svNll: [])
+        var svSum = 0.0
+        for (s, shape) in sessions.enumerated() {
+            let Bs = batches[s], N = shape.neurons
+            gatherFactors(s)
+            broadcastRows(P + outB[s], rows: TT * Bs, cols: N, into: logRates[s].p, ld: N)
+            if Bs > 0 { gemm(TT * Bs, N, F, phiS[s].p, F, P + outW[s], N, logRates[s].p, N, beta: 1) }
+            let sums = reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
+            guard here[s] else { st.recon.append(.nan); st.heldInRecon.append(.nan); st.svNll.append(.nan); continue }
+            let nB = Double(options.sessionTrials?[s] ?? Bs)
+            let all = nB * Double(TT * N), visible = nB * Double((TT - shape.forwardBins) * (N - shape.heldout))
+            let rec = (sums.rec + kSv * sums.hidden) / (all * kSv), heldIn = sums.rec / (visible * kSv)
+            let sv = noise.svApplied && hp.svRate > 0 ? sums.sv / (visible * hp.svRate) : Double.nan
+            st.recon.append(rec); st.heldInRecon.append(heldIn); st.svNll.append(sv)
+            terms.recon += rec / Sb; terms.heldInRecon += heldIn / Sb
+            if !sv.isNaN { svSum += sv / Sb }
+        }
+        sessionTerms = st
+        if noise.svApplied && hp.svRate > 0 { terms.svNll = svSum }
+        let nAll = Double(options.sessionTrials?.reduce(0, +) ?? B)
+        terms.klIc = core.klIc(P) / nAll
+        if core.dims.hasController { terms.klCo = core.klCo(P, noise: noise.core, gradScale: nil) / nAll }
+        terms.l2 = core.l2Value(P)
+        let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
+        terms.total = terms.recon + regularisers
+        terms.heldInTotal = terms.heldInRecon + regularisers
+        return terms
+    }
+
+    /// Session s's factor rows φ[t, rowStart_s + b] gathered into [T·B_s, F].
+    func gatherFactors(_ s: Int) {
+        let Bs = batches[s]
+        for t in 0..<TT {
+            (phiS[s].p + t * Bs * F).update(from: core.phi.p + (t * B + rowStart[s]) * F, count: Bs * F)
+        }
+    }
+
+    /// Σ m_sv·ℓ, Σ (1 − m_sv)·ℓ over the elements the encoder may see and Σ ℓ over hidden ones (§5), Poisson.
+    func reconSums(_ s: Int, x: UnsafePointer<T>, noise: SessionNoise<T>, surrogate: Bool) -> ReconSums {
+        let shape = sessions[s], N = shape.neurons, Bs = batches[s]
+        let Nin = N - shape.heldout, Tin = TT - shape.forwardBins
+        let lr = logRates[s].p, rate = rates[s].p, svm = noise.svMask[s].p, cdg = noise.cdGrad[s].p
+        var sums = ReconSums()
+        for t in 0..<TT {
+            for b in 0..<Bs {
+                for j in 0..<N {
+                    let i = (t * Bs + b) * N + j, visible = t < Tin && j < Nin
+                    rate[i] = T.exp(lr[i])
+                    let xi = Double(x[i])
+                    let l: Double
+                    if surrogate {
+                        let gate = visible ? Double(cdg[i]) : 1
+                        l = poissonNLL(count: xi, logRate: Double(lr[i]) * gate) * gate
+                    } else {
+                        l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
+                    }
+                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
+                }
+            }
+        }
+        return sums
+    }
+
+    /// Adds scale·∇L into G from the caches of the last `forward` with the same arguments.
+    /// Frozen adapters (options.trainReadin/trainReadout false) get no gradient at all.
+    @_specialize(exported: true, where T == Float)
+    public func backward(params P: UnsafePointer<T>, grads G: UnsafeMutablePointer<T>, xs: [UnsafePointer<T>],
+                         noise: SessionNoise<T>, weights: LossWeights,
+                         options: SessionPassOptions = SessionPassOptions(), scale: Double = 1) {
+        let kSv = noise.core.svKeep(hp), here = present(options), Sb = Double(max(here.filter { $0 }.count, 1))
+        for (s, shape) in sessions.enumerated() {
+            let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
+            guard Bs > 0 else { continue }
+            let nB = Double(options.sessionTrials?[s] ?? Bs)
+            // ∂L_rec/∂θ_s: the base gradient (§6) with the session's own normaliser and the 1/S_b.
+            let c = T(scale / (Sb * nB * Double(TT * N) * kSv)), hiddenC = c * T(kSv)
+            let x = xs[s], dl = dTheta[s].p, rate = rates[s].p, cdg = noise.cdGrad[s].p, sv = noise.svMask[s].p
+            for t in 0..<TT {
+                for b in 0..<Bs {
+                    for j in 0..<N {
+                        let i = (t * Bs + b) * N + j
+                        dl[i] = t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+                    }
+                }
+            }
+            if options.trainReadout {
+                gemm(F, N, TT * Bs, phiS[s].p, F, transA: true, dl, N, G + outW[s], N, beta: 1)
+                addColumnSums(dl, rows: TT * Bs, cols: N, ld: N, into: G + outB[s])
+            }
+            gemm(TT * Bs, F, N, dl, N, P + outW[s], N, transB: true, dPhiS[s].p, F)
+            for t in 0..<TT {
+                (core.dPhi.p + (t * B + rowStart[s]) * F).update(from: dPhiS[s].p + t * Bs * F, count: Bs * F)
+            }
+        }
+        if options.trainReadin { dXIn.zero(); core.encoderInputGrad = dXIn.p } else { core.encoderInputGrad = nil }
+        var coreOptions = PassOptions()
+        coreOptions.normTrials = options.sessionTrials?.reduce(0, +) ?? B
+        coreOptions.includeParameterTerms = options.includeParameterTerms
+        core.backwardFromFactors(P, G, noise: noise.core, weights: weights, options: coreOptions, scale: scale)
+        core.encoderInputGrad = nil
+        guard options.trainReadin else { return }
+        let dIn = noise.core.dIn.p
+        for (s, shape) in sessions.enumerated() {
+            let Bs = batches[s], N = shape.neurons, Tin = TT - shape.forwardBins
+            guard Bs > 0 else { continue }
+            // ∂L/∂x̂ = ∂L/∂x̃ ⊙ d_in, 0 in the forward bins; then dW_in = x̃_sᵀ·∂L/∂x̂, db_in = Σ ∂L/∂x̂.
+            let dh = xHat[s].p
+            for t in 0..<TT {
+                for b in 0..<Bs {
+                    let src = (t * B + rowStart[s] + b) * R, dst = dh + (t * Bs + b) * R
+                    if t < Tin { for j in 0..<R { dst[j] = dXIn.p[src + j] * dIn[src + j] } }
+                    else { for j in 0..<R { dst[j] = 0 } }
+                }
+            }
+            gemm(N, R, TT * Bs, xTilde[s].p, N, transA: true, dh, R, G + inW[s], R, beta: 1)
+            addColumnSums(dh, rows: TT * Bs, cols: R, ld: R, into: G + inB[s])
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import LFADS
+
+/// Posterior of session s's split under a stitched model (docs/model.md §9, §18): as inferPosterior,
+/// each chunk a pass of that session alone; rates [K,T,N_s], factors and the rest from the shared core.
+public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session s: Int, split: SplitData, T: Int,
+                                  estimator: RateEstimator, batchSize: Int? = nil) -> PosteriorOutputs {
+    let S = hp.sessions.count, N = hp.sessions[s].neurons
+    let K = split.trials, F = hp.facDim, Hg = hp.genDim, U = hp.coDim, D = hp.icDim
+    var rates = [Double](repeating: 0, count: K * T * N), factors = [Double](repeating: 0, count: K * T * F)
+    var gens = [Double](repeating: 0, count: K * T * Hg), cos = [Double](repeating: 0, count: K * T * U)
+    var icMean = [Float](repeating: 0, count: K * D), icLogvar = [Float](repeating: 0, count: K * D)
+    let chunk = batchSize ?? hp.batchSize
+    var models: [Int: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
+    var x: [Float] = []
+    var start = 0
+    while start < K {
+        let rows = Array(start..<min(start + chunk, K))
+        start += rows.count
+        let B = rows.count, counts = (0..<S).map { $0 == s ? B : 0 }
+        let (m, noise) = models[B] ?? {
+            let m = StitchedModel<Float>(hp: hp, batches: counts)
+            return (m, m.makeNoise())
+        }()
+        models[B] = (m, noise)
+        split.gather(rows, T: T, N: N, into: &x)
+        let samples: Int
+        var opts = SessionPassOptions()
+        switch estimator {
+        case .sampleAverage(let n): samples = n
+        case .posteriorMean: samples = 1; opts.latents = .posteriorMean
+        }
+        for i in 0..<samples {
+            if case .sampleAverage = estimator {
+                noise.draw(hp, trials: (0..<S).map { $0 == s ? rows.map { split.inds[$0] } : [] }, epoch: i,
+                           step: StreamStep.posterior, kind: .sampling)
+            } else { noise.setAllOff() }
+            _ = withSessionData((0..<S).map { $0 == s ? x : [] }) { xs in
+                params.withUnsafeBufferPointer { p in
+                    m.forward(params: p.baseAddress!, xs: xs, noise: noise, weights: .full, options: opts)
+                }
+            }
+            let w = 1 / Double(samples)
+            add(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
+            add(m.core.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
+            add(m.core.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
+            if U > 0 { add(m.core.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
+        }
+        for (b, k) in rows.enumerated() {
+            for j in 0..<D {
+                icMean[k * D + j] = m.core.icMean[b * D + j]
+                icLogvar[k * D + j] = Float(Foundation.log(Double(m.core.icVar[b * D + j])))
+            }
+        }
+    }
+    func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
+    return PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
+                            icPostMean: icMean, icPostLogvar: icLogvar)
+}
+
+/// Adds weight·src[t,b,j] into out[k,t,j] for the chunk's trials k = rows[b].
+private func add(_ src: UnsafePointer<Float>, width w: Int, rows: [Int], T: Int, B: Int, into out: inout [Double], weight: Double) {
+    out.withUnsafeMutableBufferPointer { o in
+        for (b, k) in rows.enumerated() {
+            for t in 0..<T {
+                let sp = src + (t * B + b) * w, d = (k * T + t) * w
+                for j in 0..<w { o[d + j] += weight * Double(sp[j]) }
+            }
+        }
+    }
+}
