@@ -65,6 +65,10 @@ extension Hyperparameters {
         }
         if usesSBTT { p.append("'sbtt' = 1: multi-session stitching does not support SBTT so far") }
         if extInputDim > 0 { p.append("'ext_input_dim' = \(extInputDim): multi-session stitching does not support external inputs so far") }
+        // The stitched step has no shift pass; refusing beats training without the augmentation asked for.
+        if usesTemporalShift {
+            p.append("'temporal_shift_max' = \(temporalShiftMax): multi-session stitching does not support temporal shift so far")
+        }
         if readinInit != "random" && readinInit != "pcr" { p.append("'readin_init' = \(readinInit) must be \"random\" or \"pcr\"") }
         if readinInit == "pcr" && readinDim != facDim {
             p.append("'readin_init' = pcr needs readin_dim = fac_dim, got \(readinDim) and \(facDim)")
