@@ -71,19 +71,7 @@ enum StitchedRun {
         }
         let trainer = Trainer(hp: hp, sessions: sessions, comm: comm)
         log("model: \(ParameterLayout(hp).count) parameters, \(set.sessions.count) sessions stitched through readin_dim \(hp.readinDim); \(hp.sessionBatching) batches, \(trainer.sessionMinibatches(epoch: 0).count) steps/epoch, max \(hp.maxEpochs) epochs")
-        let progress = Progress(maxEpochs: hp.maxEpochs, log: leader ? log : { _ in })
-        StopSignal.install()
-        var epochsThisRun = 0
-        let stopAfter = o.stopAfter ?? Int.max
-        try trainer.run(&state, shouldStop: { try anyRank(comm, StopSignal.requested || epochsThisRun >= stopAfter) }) { s, rec in
-            epochsThisRun += 1
-            guard leader else { return }
-            try Checkpoint.write(s, hp: hp, to: dir + "/checkpoint.h5")
-            try History.write(s.history, to: dir + "/history.csv")
-            progress.epoch(rec, best: s.bestEpoch)
-        }
-        if state.stopReason == .interrupted {
-            log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
+        if try TrainRun.trainEpochs(trainer, &state, hp: hp, dir: dir, comm: comm, stopAfter: o.stopAfter, log: log) {
             return .interrupted
         }
         guard leader else { return state.stopReason == .diverged ? .diverged : .ok }

@@ -86,10 +86,23 @@ public enum TrainRun {
         if comm.size > 1 { log("data parallel over \(comm.size) ranks: about \(hp.batchSize / comm.size) trials per rank per step") }
 
         let trainer = Trainer(hp: hp, data: data, comm: comm)
-        let progress = Progress(maxEpochs: hp.maxEpochs, log: log)
+        if try trainEpochs(trainer, &state, hp: hp, dir: dir, comm: comm, stopAfter: o.stopAfter, log: log) {
+            return .interrupted
+        }
+        guard leader else { return state.stopReason == .diverged ? .diverged : .ok }
+        return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
+    }
+
+    /// The epoch loop of `train`, one file or stitched sessions: every rank trains, the leader writes the
+    /// checkpoint and history after each epoch. True when a signal or --stop-after ended it early (the
+    /// message saying how to resume is logged).
+    static func trainEpochs(_ trainer: Trainer, _ state: inout TrainerState, hp: Hyperparameters, dir: String,
+                            comm: Communicator, stopAfter: Int?, log: @escaping (String) -> Void) throws -> Bool {
+        let leader = comm.rank == 0
+        let progress = Progress(maxEpochs: hp.maxEpochs, log: leader ? log : { _ in })
         StopSignal.install()
         var epochsThisRun = 0
-        let stopAfter = o.stopAfter ?? Int.max
+        let stopAfter = stopAfter ?? Int.max
         // A signal reaches the ranks at slightly different times; one allreduce per epoch makes them
         // all stop after the same epoch.
         var skipsReported = 0
@@ -103,12 +116,9 @@ public enum TrainRun {
             try History.write(s.history, to: dir + "/history.csv")
             progress.epoch(rec, best: s.bestEpoch)
         }
-        if state.stopReason == .interrupted {
-            log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
-            return .interrupted
-        }
-        guard leader else { return state.stopReason == .diverged ? .diverged : .ok }
-        return try finish(state: state, hp: hp, config: config, dataset: dataset, data: data, dir: dir, log: log)
+        guard state.stopReason == .interrupted else { return false }
+        log("interrupted: checkpoint of epoch \(state.epoch - 1) is in \(dir)/checkpoint.h5; continue with `spikesae train --resume \(dir)`")
+        return true
     }
 
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,

@@ -79,26 +79,10 @@ extension Trainer {
 
     /// One pass over the stitched minibatches, as trainEpoch.
     func trainEpochSessions(_ state: inout TrainerState) throws -> EpochRecord {
-        let e = state.epoch, w = hp.lossWeights(epoch: e)
-        var rec = EpochRecord()
-        rec.epoch = e; rec.lr = state.lr; rec.klWeight = w.kl; rec.l2Weight = w.l2
-        let batches = sessionMinibatches(epoch: e)
-        var sums = [Double](repeating: 0, count: 6)
-        for (step, batch) in batches.enumerated() {
-            let norm = try trainStepSessions(&state, batch: batch, epoch: e, step: step, weights: w)
-            if !stepTerms[0].isFinite || !norm.isFinite {
-                state.stopReason = .diverged
-                state.stopDetail = "non-finite loss or gradient at epoch \(e), step \(step) (loss \(stepTerms[0]), grad norm \(norm))"
-                return rec
-            }
-            for i in 0..<6 { sums[i] += stepTerms[i] }
-            rec.gradNorm += norm / Double(batches.count)
+        let e = state.epoch, batches = sessionMinibatches(epoch: e)
+        return try epochLoop(&state, steps: batches.count) { state, step, w in
+            try trainStepSessions(&state, batch: batches[step], epoch: e, step: step, weights: w)
         }
-        let n = Double(max(batches.count, 1))
-        rec.trainTotal = sums[0] / n; rec.trainRecon = sums[1] / n; rec.trainKlIc = sums[2] / n
-        rec.trainKlCo = sums[3] / n; rec.trainL2 = sums[4] / n
-        if hp.svRate > 0 { rec.sampValidTrain = sums[5] / n }
-        return rec
     }
 
     /// One stitched step: this rank takes its share of the step's trials in session order, the loss

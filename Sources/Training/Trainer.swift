@@ -96,23 +96,32 @@ public final class Trainer {
     /// One pass over the training minibatches; sums each step's loss terms over the group.
     func trainEpoch(_ state: inout TrainerState) throws -> EpochRecord {
         if stitched != nil { return try trainEpochSessions(&state) }
+        let e = state.epoch, batches = minibatches(epoch: e)
+        return try epochLoop(&state, steps: batches.count) { state, step, w in
+            try trainStep(&state, batch: batches[step], epoch: e, step: step, weights: w)
+        }
+    }
+
+    /// The epoch loop of the base and the stitched model: runs `steps` steps (each returns its gradient
+    /// norm and leaves its terms in stepTerms), stops at the first non-finite one, averages the terms.
+    func epochLoop(_ state: inout TrainerState, steps: Int,
+                   _ runStep: (inout TrainerState, Int, LossWeights) throws -> Double) throws -> EpochRecord {
         let e = state.epoch
         let w = hp.lossWeights(epoch: e)
         var rec = EpochRecord()
         rec.epoch = e; rec.lr = state.lr; rec.klWeight = w.kl; rec.l2Weight = w.l2
-        let batches = minibatches(epoch: e)
         var sums = [Double](repeating: 0, count: 6)
-        for (step, batch) in batches.enumerated() {
-            let norm = try trainStep(&state, batch: batch, epoch: e, step: step, weights: w)
+        for step in 0..<steps {
+            let norm = try runStep(&state, step, w)
             if !stepTerms[0].isFinite || !norm.isFinite {
                 state.stopReason = .diverged
                 state.stopDetail = "non-finite loss or gradient at epoch \(e), step \(step) (loss \(stepTerms[0]), grad norm \(norm))"
                 return rec
             }
             for i in 0..<6 { sums[i] += stepTerms[i] }
-            rec.gradNorm += norm / Double(batches.count)
+            rec.gradNorm += norm / Double(steps)
         }
-        let n = Double(batches.count)
+        let n = Double(max(steps, 1))
         rec.trainTotal = sums[0] / n; rec.trainRecon = sums[1] / n; rec.trainKlIc = sums[2] / n
         rec.trainKlCo = sums[3] / n; rec.trainL2 = sums[4] / n
         if hp.svRate > 0 { rec.sampValidTrain = sums[5] / n }
