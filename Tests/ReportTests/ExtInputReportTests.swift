@@ -14,11 +14,8 @@ struct ExtInputReportTests {
         + TinyConfig.randomSearch(seed: 5, trialsPerSize: 1)
 
     @Test func searchWithExtInputsRunsAndReports() throws {
-        let dir = SearchFixture.base + "/ext"
-        try Self.config.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir)
-        o.configPath = dir + ".yaml"
-        #expect(try SearchRun.run(o, log: { _ in }) == .ok)
+        let (dir, exit) = try SearchFixture.runSearch(Self.config, name: "ext")
+        #expect(exit == .ok)
         let hps = try H5File.open(dir + "/best/size1/params.h5").stringAttribute("hps")
         #expect(hps?.contains("\"ext_input_dim\": 1") == true)
         let out = SearchFixture.tempDir("ext-report")
@@ -27,12 +24,10 @@ struct ExtInputReportTests {
     }
 
     @Test func searchingExtInputDimIsRefused() throws {
-        let dir = SearchFixture.base + "/ext-refused"
         let config = Self.config.replacingOccurrences(of: "    dropout_rate: {dist: uniform, min: 0.0, max: 0.2}",
                                                       with: "    ext_input_dim: {dist: choice, values: [0, 1]}")
-        try config.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir)
-        o.configPath = dir + ".yaml"
-        #expect { _ = try SearchRun.run(o, log: { _ in }) } throws: { "\($0)".contains("search.space.ext_input_dim cannot be searched") }
+        #expect { _ = try SearchFixture.runSearch(config, name: "ext-refused") } throws: {
+            "\($0)".contains("search.space.ext_input_dim cannot be searched")
+        }
     }
 }

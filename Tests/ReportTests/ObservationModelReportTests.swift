@@ -15,21 +15,11 @@ struct ObservationModelReportTests {
         + TinyConfig.randomSearch(seed: 5, trialsPerSize: 1)
 
     @Test func zigSearchRecordsItsNLLAndReportsIt() throws {
-        let dir = SearchFixture.base + "/zig"
-        let cfg = dir + ".yaml"
-        try Self.zigConfig.write(toFile: cfg, atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir)
-        o.configPath = cfg
-        #expect(try SearchRun.run(o, log: { _ in }) == .ok)
+        let (dir, exit) = try SearchFixture.runSearch(Self.zigConfig, name: "zig")
+        #expect(exit == .ok)
 
         let f = try H5File.open(dir + "/results.h5")
-        let namesJSON = try #require(try f.stringAttribute("metric_names_json"))
-        let names = try #require(try JSONSerialization.jsonObject(with: Data(namesJSON.utf8)) as? [String])
-        let m = try f.readDouble("trials/metrics")
-        func column(_ name: String) throws -> [Double] {
-            let c = try #require(names.firstIndex(of: name))
-            return (0..<m.shape[0]).map { m.values[$0 * m.shape[1] + c] }
-        }
+        func column(_ name: String) throws -> [Double] { try SearchFixture.metricColumn(f, name) }
         #expect(try column("valid_nll").allSatisfy(\.isFinite))
         #expect(try column("valid_rate_nll").allSatisfy(\.isFinite), "the ZIG model's own NLL")
         #expect(try column("valid_r2_per_neuron").allSatisfy(\.isFinite))
@@ -47,11 +37,7 @@ struct ObservationModelReportTests {
                                  ("space:\n    gamma_loc: {dist: uniform, min: 0.05, max: 0.2}", "search.space.gamma_loc cannot be searched")] {
             let config = TinyConfig.yaml().replacingOccurrences(of: "hps:\n", with: "hps:\n  recon: gaussian\n  heldout_neurons: 2\n")
                 + "search:\n  method: random\n  sizes: [1.0]\n  trials_per_size: 1\n  \(extra)\n"
-            let dir = SearchFixture.base + "/refused-\(message.count)"
-            try config.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
-            var o = RunOptions(outDir: dir)
-            o.configPath = dir + ".yaml"
-            #expect { _ = try SearchRun.run(o, log: { _ in }) } throws: { "\($0)".contains(message) }
+            #expect { _ = try SearchFixture.runSearch(config, name: "refused-\(message.count)") } throws: { "\($0)".contains(message) }
         }
     }
 }

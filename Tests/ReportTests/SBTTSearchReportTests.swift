@@ -16,15 +16,6 @@ struct SBTTSearchReportTests {
         .replacingOccurrences(of: "hps:\n", with: "hps:\n  sbtt: 1\n")
         + TinyConfig.randomSearch(seed: 6, trialsPerSize: 1)
 
-    /// Column `name` of results.h5's trials/metrics.
-    static func column(_ f: H5File, _ name: String) throws -> [Double] {
-        let namesJSON = try #require(try f.stringAttribute("metric_names_json"))
-        let names = try #require(try JSONSerialization.jsonObject(with: Data(namesJSON.utf8)) as? [String])
-        let c = try #require(names.firstIndex(of: name), "no metric \(name)")
-        let m = try f.readDouble("trials/metrics")
-        return (0..<m.shape[0]).map { m.values[$0 * m.shape[1] + c] }
-    }
-
     /// Poisson NLL per element and bits/spike (per-neuron mean-count null) over the elements
     /// `scored` admits, written out here rather than taken from Training's Metrics.
     static func score(counts: [Float], rates: [Float], N: Int, scored: (Int) -> Bool) -> (nll: Double, bps: Double) {
@@ -44,18 +35,15 @@ struct SBTTSearchReportTests {
     }
 
     @Test func sbttSearchScoresObservedElementsOnlyAndReports() throws {
-        let dir = SearchFixture.base + "/sbtt"
-        try Self.config.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir)
-        o.configPath = dir + ".yaml"
-        #expect(try SearchRun.run(o, log: { _ in }) == .ok)
+        let (dir, exit) = try SearchFixture.runSearch(Self.config, name: "sbtt")
+        #expect(exit == .ok)
 
         let f = try H5File.open(dir + "/results.h5")
         #expect(try f.int64Attribute("complete") == 1)
         #expect(try f.readInt64("trials/size").values == [64, 32])
-        let rateNLL = try Self.column(f, "valid_rate_nll"), bps = try Self.column(f, "valid_bits_per_spike")
+        let rateNLL = try SearchFixture.metricColumn(f, "valid_rate_nll"), bps = try SearchFixture.metricColumn(f, "valid_bits_per_spike")
         for name in ["valid_nll", "samp_valid_nll", "valid_rate_nll", "valid_bits_per_spike", "valid_r2_per_neuron"] {
-            #expect(try Self.column(f, name).allSatisfy(\.isFinite), "\(name) not finite")
+            #expect(try SearchFixture.metricColumn(f, name).allSatisfy(\.isFinite), "\(name) not finite")
         }
 
         // The search's own copy of the data keeps the gaps: NaN under a 0 of valid_obs_mask.

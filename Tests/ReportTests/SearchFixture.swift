@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import App
 @testable import SearchRunner
+import Store
 import TestSupport
 
 /// Small real searches, run once in-process per test process (a static let initialises once even
@@ -14,6 +15,24 @@ enum SearchFixture {
         try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
     }()
+
+    /// Writes `yaml` beside base/name and runs it as an in-process search into base/name.
+    static func runSearch(_ yaml: String, name: String) throws -> (dir: String, exit: TrainExit) {
+        let dir = base + "/" + name
+        try yaml.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
+        var o = RunOptions(outDir: dir)
+        o.configPath = dir + ".yaml"
+        return (dir, try SearchRun.run(o, log: { _ in }))
+    }
+
+    /// Column `name` of a results file's trials/metrics.
+    static func metricColumn(_ f: H5File, _ name: String) throws -> [Double] {
+        let namesJSON = try #require(try f.stringAttribute("metric_names_json"))
+        let names = try #require(try JSONSerialization.jsonObject(with: Data(namesJSON.utf8)) as? [String])
+        let c = try #require(names.firstIndex(of: name), "no metric \(name)")
+        let m = try f.readDouble("trials/metrics")
+        return (0..<m.shape[0]).map { m.values[$0 * m.shape[1] + c] }
+    }
 
     /// Like Tests/AppTests' tiny Lorenz config, with a search section.
     static let common = TinyConfig.yaml(maxEpochs: 6, posteriorSamples: 3, rampEpochs: 3)
