@@ -81,13 +81,7 @@ enum StitchedRun {
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, set: SessionSet, dir: String,
                        log: (String) -> Void) throws -> TrainExit {
         let sel = state.selected
-        let status = state.stopReason == .diverged ? "diverged" : "completed"
-        var m = RunMetrics(ending: .init(status: status, stopReason: state.stopReason?.rawValue ?? "", stopDetail: state.stopDetail,
-                                         selected: sel.rule, epochs: state.history.count, bestEpoch: state.bestEpoch))
-        m[.seconds] = state.elapsedSeconds
-        m[.trialsPerSecond] = state.history.isEmpty ? 0.0
-            : state.history.map(\.trialsPerSecond).reduce(0, +) / Double(state.history.count)
-        m[.bestValidNLLSmoothed] = state.bestValue
+        var m = TrainRun.endingMetrics(state)
         guard sel.params.allSatisfy({ $0.isFinite }) else {
             try AtomicFile.write(m.json, to: dir + "/metrics.json")
             log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
@@ -111,7 +105,7 @@ enum StitchedRun {
         try AtomicFile.write(metrics.json, to: dir + "/metrics.json")
         log(metrics.summary)
         log("wrote \(dir)/params.h5, \(set.stems.map { "rates_\($0).h5" }.joined(separator: ", ")), metrics.json, history.csv")
-        return status == "diverged" ? .diverged : .ok
+        return state.stopReason == .diverged ? .diverged : .ok
     }
 
     /// Infers every session, writes `<stem>_<session stem>.h5` per session into dir, and returns the

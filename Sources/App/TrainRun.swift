@@ -121,16 +121,23 @@ public enum TrainRun {
         return true
     }
 
-    static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,
-                       data: TrainingData, dir: String, log: (String) -> Void) throws -> TrainExit {
-        let sel = state.selected
+    /// What every finished `train` records first: how and when it ended, its time and throughput, and
+    /// the best smoothed validation NLL.
+    static func endingMetrics(_ state: TrainerState) -> RunMetrics {
         let status = state.stopReason == .diverged ? "diverged" : "completed"
         var m = RunMetrics(ending: .init(status: status, stopReason: state.stopReason?.rawValue ?? "", stopDetail: state.stopDetail,
-                                         selected: sel.rule, epochs: state.history.count, bestEpoch: state.bestEpoch))
+                                         selected: state.selected.rule, epochs: state.history.count, bestEpoch: state.bestEpoch))
         m[.seconds] = state.elapsedSeconds
         m[.trialsPerSecond] = state.history.isEmpty ? 0.0
             : state.history.map(\.trialsPerSecond).reduce(0, +) / Double(state.history.count)
         m[.bestValidNLLSmoothed] = state.bestValue
+        return m
+    }
+
+    static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,
+                       data: TrainingData, dir: String, log: (String) -> Void) throws -> TrainExit {
+        let sel = state.selected
+        var m = TrainRun.endingMetrics(state)
         if state.bestEpoch >= 0, state.bestEpoch < state.history.count, hp.svRate > 0 {
             let r = state.history[state.bestEpoch]
             m[.sampValidNLLTrainTrialsAtBest] = r.sampValidTrainSmoothed
@@ -163,6 +170,6 @@ public enum TrainRun {
         try AtomicFile.write(metricsJSON, to: dir + "/metrics.json")
         log(m.summary)
         log("wrote \(dir)/params.h5, rates.h5, metrics.json, history.csv")
-        return status == "diverged" ? .diverged : .ok
+        return state.stopReason == .diverged ? .diverged : .ok
     }
 }

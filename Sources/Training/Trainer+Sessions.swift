@@ -121,20 +121,9 @@ extension Trainer {
                     return t
                 }
             }
-            let l2Part = w.l2 * t.l2
-            stepTerms[0] = t.total - l2Part + (comm.rank == 0 ? l2Part : 0)
-            stepTerms[1] = t.recon; stepTerms[2] = t.klIc; stepTerms[3] = t.klCo
-            stepTerms[4] = comm.rank == 0 ? t.l2 : 0
-            stepTerms[5] = t.svNll.isNaN ? 0 : t.svNll
+            recordStepTerms(t, weights: w)
         }
-        try comm.allreduceSum(&grads)
-        try comm.allreduceSum(&stepTerms)
-        let norm = clipGlobalNorm(&grads, maxNorm: hp.maxGradNorm)
-        if stepTerms[0].isFinite && norm.isFinite {
-            let frozen = ParameterLayout(hp).frozenRanges(hp, present: global.map { $0 > 0 })
-            state.adam.update(&state.params, grads: grads, lr: state.lr, hp: hp, frozen: frozen)
-        }
-        return norm
+        return try reduceAndUpdate(&state, frozen: ParameterLayout(hp).frozenRanges(hp, present: global.map { $0 > 0 }))
     }
 
     /// The validation pass of §18: every session's valid trials once, each session's NLLs trial-weighted

@@ -182,18 +182,30 @@ public final class Trainer {
                     return t
                 }
             }
-            // Per-trial terms are summed over ranks; the parameter-only L2 is counted on rank 0 only.
-            let l2Part = w.l2 * t.l2
-            stepTerms[0] = t.total - l2Part + (comm.rank == 0 ? l2Part : 0)
-            stepTerms[1] = t.recon; stepTerms[2] = t.klIc; stepTerms[3] = t.klCo
-            stepTerms[4] = comm.rank == 0 ? t.l2 : 0
-            stepTerms[5] = t.svNll.isNaN ? 0 : t.svNll
+            recordStepTerms(t, weights: w)
         }
+        return try reduceAndUpdate(&state, frozen: [])
+    }
+
+    /// This rank's terms of a step into stepTerms. Per-trial terms are summed over ranks; the
+    /// parameter-only L2 is counted on rank 0 only.
+    func recordStepTerms(_ t: LossTerms, weights w: LossWeights) {
+        let l2Part = w.l2 * t.l2
+        stepTerms[0] = t.total - l2Part + (comm.rank == 0 ? l2Part : 0)
+        stepTerms[1] = t.recon; stepTerms[2] = t.klIc; stepTerms[3] = t.klCo
+        stepTerms[4] = comm.rank == 0 ? t.l2 : 0
+        stepTerms[5] = t.svNll.isNaN ? 0 : t.svNll
+    }
+
+    /// The end of every step: gradients and terms summed over the group, global-norm clip, and Adam
+    /// (leaving `frozen` ranges alone) unless the loss or gradient is non-finite. Returns the norm
+    /// before clipping.
+    func reduceAndUpdate(_ state: inout TrainerState, frozen: [Range<Int>]) throws -> Double {
         try comm.allreduceSum(&grads)
         try comm.allreduceSum(&stepTerms)
         let norm = clipGlobalNorm(&grads, maxNorm: hp.maxGradNorm)
         if stepTerms[0].isFinite && norm.isFinite {
-            state.adam.update(&state.params, grads: grads, lr: state.lr, hp: hp)
+            state.adam.update(&state.params, grads: grads, lr: state.lr, hp: hp, frozen: frozen)
         }
         return norm
     }
