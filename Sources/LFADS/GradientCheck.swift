@@ -88,31 +88,12 @@ public enum GradientCheck {
         }
         let clipped = clippedFraction(model, clip: hp.cellClip)
         options.cdSurrogate = true
-        func loss() -> Double {
-            x.withUnsafeBufferPointer { xp in
-                params.withUnsafeBufferPointer { pp in
+        let checks = x.withUnsafeBufferPointer { xp in
+            compare(layout: model.layout, analytic: analytic, params: &params, step: h) { p in
+                p.withUnsafeBufferPointer { pp in
                     model.forward(params: pp.baseAddress!, x: xp.baseAddress!, ext: ext, noise: noise, weights: weights, options: options).total
                 }
             }
-        }
-        var checks: [TensorCheck] = []
-        for e in model.layout.entries {
-            var maxAbs = 0.0, maxRel = 0.0, worst = 0, failures = 0
-            for k in 0..<e.count {
-                let i = e.offset + k
-                let saved = params[i]
-                params[i] = saved + h; let lp = loss()
-                params[i] = saved - h; let lm = loss()
-                params[i] = saved
-                let numeric = (lp - lm) / (2 * h)
-                let err = abs(analytic[i] - numeric)
-                let rel = err / max(abs(numeric), 1e-6)
-                if err > 1e-6 + 1e-4 * abs(numeric) || !analytic[i].isFinite { failures += 1 }
-                if rel > maxRel { maxRel = rel; worst = k }
-                maxAbs = max(maxAbs, err)
-            }
-            checks.append(TensorCheck(name: e.name, count: e.count, maxAbsError: maxAbs, maxRelError: maxRel,
-                                      worstIndex: worst, failures: failures))
         }
         return GradientCheckReport(tensors: checks, scalars: model.layout.count, clippedFraction: clipped)
     }
