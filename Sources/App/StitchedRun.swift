@@ -82,11 +82,7 @@ enum StitchedRun {
                        log: (String) -> Void) throws -> TrainExit {
         let sel = state.selected
         var m = TrainRun.endingMetrics(state)
-        guard sel.params.allSatisfy({ $0.isFinite }) else {
-            try AtomicFile.write(m.json, to: dir + "/metrics.json")
-            log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
-            return .diverged
-        }
+        if try TrainRun.divergedBeforeAnyCheckpoint(sel.params, metrics: m, state: state, dir: dir, log: log) { return .diverged }
         try ParameterFile.write(sel.params, hp: hp, to: dir + "/params.h5", selected: sel.rule, bestEpoch: sel.epoch)
         let estimator: RateEstimator = config.rateEstimator == "mean" ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         log("inferring rates of \(set.sessions.count) sessions (\(estimator.name))…")

@@ -134,6 +134,16 @@ public enum TrainRun {
         return m
     }
 
+    /// A run that diverged before its first checkpoint has no finite parameters to write: it keeps
+    /// only metrics.json, which says so.
+    static func divergedBeforeAnyCheckpoint(_ params: [Float], metrics m: RunMetrics, state: TrainerState, dir: String,
+                                            log: (String) -> Void) throws -> Bool {
+        guard !params.allSatisfy({ $0.isFinite }) else { return false }
+        try AtomicFile.write(m.json, to: dir + "/metrics.json")
+        log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
+        return true
+    }
+
     static func finish(state: TrainerState, hp: Hyperparameters, config: RunConfig, dataset: SpikeDataset,
                        data: TrainingData, dir: String, log: (String) -> Void) throws -> TrainExit {
         let sel = state.selected
@@ -143,11 +153,7 @@ public enum TrainRun {
             m[.sampValidNLLTrainTrialsAtBest] = r.sampValidTrainSmoothed
             m[.sampValidNLLValidTrialsAtBest] = r.sampValidValidSmoothed
         }
-        guard sel.params.allSatisfy({ $0.isFinite }) else {
-            try AtomicFile.write(m.json, to: dir + "/metrics.json")
-            log("training diverged (\(state.stopDetail)) before any checkpoint; no rates written. See \(dir)/metrics.json")
-            return .diverged
-        }
+        if try divergedBeforeAnyCheckpoint(sel.params, metrics: m, state: state, dir: dir, log: log) { return .diverged }
         try ParameterFile.write(sel.params, hp: hp, to: dir + "/params.h5", selected: sel.rule, bestEpoch: sel.epoch)
         let estimator: RateEstimator = config.rateEstimator == "mean" ? .posteriorMean : .sampleAverage(samples: hp.posteriorSamples)
         log("inferring rates (\(estimator.name)\(config.rateEstimator == "mean" ? "" : ", \(hp.posteriorSamples) samples"))…")
