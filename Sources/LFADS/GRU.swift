@@ -121,7 +121,9 @@ final class GRURun<T: Scalar> {
             for bi in 0..<B { (xhPrev + bi * ld + I).update(from: h + bi * sld, count: H) }
         }
         // Seeding gh (rather than reading a from gates) keeps the gate loops free of a pointer that
-        // aliases their output, which would stop LLVM from vectorising them.
+        // aliases their output, which would stop LLVM from vectorising them. The copy is not waste:
+        // accumulating into the gates in place instead left the cold read of the slice to the GEMM,
+        // which made the step slower (docs/performance.md, "Element-wise levers").
         let seeded: T = a == nil ? 1 : 0
         if a == nil { gh.update(from: g, count: B * H3) }
         let (a, aS): (UnsafePointer<T>, Int) = a.map { ($0, aStride ?? H3) } ?? (UnsafePointer(zeroRow.p), 0)
