@@ -7,7 +7,8 @@ import Store
 package struct RunDirectory {
     package enum Kind {
         case train, search
-        /// Everything a run writes; `--force` removes exactly these.
+        /// Everything a run writes under a fixed name; `--force` removes exactly these, and a stitched
+        /// run's per-session outputs (`sessionOutputs`).
         var outputs: [String] {
             switch self {
             case .train: return ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json",

@@ -70,8 +70,8 @@ public enum TrainRun {
                 (hp, dataset) = try DataSourceLoader.modelHyperparameters(
                     config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: dataPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
             } catch where generated {
-                // The pending file goes with the refusal; name what made it.
-                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: "the data.synth data (generated for \(synthPath), not kept)"))
+                // Named as the file the data would have become; the pending file goes with the refusal.
+                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: synthPath) + " (data generated from data.synth; not kept)")
             }
             if generated { dataset.path = synthPath }
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
