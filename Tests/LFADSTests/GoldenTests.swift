@@ -44,6 +44,10 @@ struct GoldenTests {
             buf.copy(from: timeMajor(try f.readDouble(n).values, B: B, T: T))
         }
         func asIs(_ n: String, into buf: Buffer<Double>) throws { buf.copy(from: try f.readDouble(n).values) }
+        func batchMajor(_ n: String, into mask: Mask<Double>) throws {
+            mask.copy(from: timeMajor(try f.readDouble(n).values, B: B, T: T))
+        }
+        func asIs(_ n: String, into mask: Mask<Double>) throws { mask.copy(from: try f.readDouble(n).values) }
         try batchMajor("inputs/sv_mask", into: noise.svMask)
         noise.svApplied = hp.svRate > 0   // the reference's training pass applies its SV mask
         try batchMajor("noise/do_in", into: noise.dIn)
