@@ -92,8 +92,12 @@ extension LFADSModel {
 
         // Factor map, including φ_{−1}.
         let dg0 = dg.p + V
+        // g_t ⊙ d_g,t for all steps, rebuilt as forward made them, where the ρ rows of the
+        // generator and the CI encoders were (their weight gradients are done).
+        let gDropped = sharedRows.p
+        for t in 0..<d.T { dropGeneratorStates(gen.output(t), mask: noise.dG, at: t * B * Hg, into: gDropped + t * B * Hg) }
         dFacW.zero()
-        gemm(Hg, F, TB, gDropped.p, Hg, transA: true, dPhi.p, F, dFacW.p, F)
+        gemm(Hg, F, TB, gDropped, Hg, transA: true, dPhi.p, F, dFacW.p, F)
         if d.hasController {
             gemm(Hg, F, B, g0Dropped.p, Hg, transA: true, dPhiInit.p, F, dFacW.p, F, beta: 1)
             gemm(B, Hg, F, dPhiInit.p, F, facW.p, F, transB: true, dTmp.p, Hg)
@@ -139,6 +143,8 @@ extension LFADSModel {
             }
         }
 
+        // ∂L/∂ci overwrites ci, which nothing reads after con.W_x's gradient above.
+        let dCi = ci
         gemm(TB, 2 * E, Hc3, con.dA.p, Hc3, P + conP.wx, Hc3, transB: true, dCi.p, 2 * E)
         dEnc.zero(); dEncCi.zero()
         let ms = noise.dCi.scale

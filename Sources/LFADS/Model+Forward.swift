@@ -46,12 +46,11 @@ extension LFADSModel {
         }
 
         // g0, W̃ and φ_{−1}.
-        let g0 = gen.initial
-        broadcastRows(P + off.g0B, rows: B, cols: Hg, into: g0, ld: Hg)
-        gemm(B, Hg, D, z.p, D, P + off.g0W, Hg, g0, Hg, beta: 1)
+        let g0 = gen.initial, gld = gen.stateLd
+        broadcastRows(P + off.g0B, rows: B, cols: Hg, into: g0, ld: gld)
+        gemm(B, Hg, D, z.p, D, P + off.g0W, Hg, g0, gld, beta: 1)
         normaliseFactorColumns(P)
-        let g0m = noise.dG0.p, g0s = noise.dG0.scale
-        for i in 0..<(B * Hg) { g0Dropped.p[i] = g0[i] * maskValue(g0m[i], g0s) }
+        dropGeneratorStates(g0, mask: noise.dG0, at: 0, into: g0Dropped.p)
         gemm(B, F, Hg, g0Dropped.p, Hg, facW.p, F, phiInit.p, F)
 
         if let con, let conP { prepareControllerInputs(P, noise: noise, conP: conP, con: con) }
@@ -74,9 +73,18 @@ extension LFADSModel {
                 controllerOutput(t, P, noise: noise, sample: sample)
             }
             gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(d.genIn), clip: clip)
-            let g = gen.output(t), gd = gDropped.p + t * B * Hg, mask = noise.dG.p + t * B * Hg, ms = noise.dG.scale
-            for i in 0..<(B * Hg) { gd[i] = g[i] * maskValue(mask[i], ms) }
-            gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)
+            dropGeneratorStates(gen.output(t), mask: noise.dG, at: t * B * Hg, into: gDroppedStep.p)
+            gemm(B, F, Hg, gDroppedStep.p, Hg, facW.p, F, phi.p + t * B * F, F)
+        }
+    }
+
+    /// [B,Hg] g ⊙ d_g of one step (g in the generator's rows, the mask from element `at`) into out,
+    /// contiguous: forward's per-step product with W̃, and backward's rebuilt [T,B,Hg] block for dW̃.
+    func dropGeneratorStates(_ g: UnsafePointer<T>, mask: Mask<T>, at: Int, into out: UnsafeMutablePointer<T>) {
+        let Hg = dims.Hg, ld = gen.stateLd, ms = mask.scale
+        for b in 0..<dims.B {
+            let s = g + b * ld, m = mask.p + at + b * Hg, o = out + b * Hg
+            for j in 0..<Hg { o[j] = s[j] * maskValue(m[j], ms) }
         }
     }
 
