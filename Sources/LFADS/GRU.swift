@@ -47,14 +47,16 @@ public enum BackwardMutation: String, Sendable, CaseIterable {
 ///
 /// Memory is what limits the batch, so: dA overwrites the gates of its step (backward visits each
 /// step once, after forward); the unclipped v can be recomputed in backward, bit for bit, instead
-/// of stored; and states can live inside `xh` (leading dimension `stateLd`) instead of in a
-/// contiguous [T+1, B, H] copy.
+/// of stored; states can live inside `xh` (leading dimension `stateLd`) instead of in a
+/// contiguous [T+1, B, H] copy; and backward rebuilds each step's `rho` row from r (before dA
+/// replaces it) and xh, bit for bit, so the rows are scratch between a forward step and the
+/// weight gradient, and runs whose backward passes do not overlap can share one `rho`.
 final class GRURun<T: Scalar> {
     let steps: Int, B: Int, H: Int, I: Int
     let reverse: Bool
     let gates: Buffer<T>    // [T, B, 3H]: r | u | c after forward, dA after backward
     let vStore: Buffer<T>?  // [T, B, H] unclipped v, when kept
-    let rho: Buffer<T>      // [T, B, I+H]: [x_t | r ⊙ h_prev]
+    let rho: Buffer<T>      // [T, B, I+H]: [x_t | r ⊙ h_prev], possibly shared with other runs
     let gh: Buffer<T>       // [B, 3H] recurrent products of one step
     let dRho: Buffer<T>     // [B, I+H]
     let wT: Buffer<T>       // [3H, I+H]: the fused [W_x; W_h] rows transposed, for backward
@@ -68,12 +70,15 @@ final class GRURun<T: Scalar> {
 
     /// `contiguousStates`: keep [T+1, B, H] states apart from xh (always so when I = 0).
     /// `keepsUnclipped`: store v (else backward recomputes it).
+    /// `sharedRho`: the [T, B, I+H] rows to use (at least that many elements), shared with runs
+    /// whose forward step, backward pass and weight gradient never interleave with this run's.
     init(T: Int, B: Int, H: Int, inputs I: Int = 0, reverse: Bool, contiguousStates: Bool = true,
-         keepsUnclipped: Bool = true) {
+         keepsUnclipped: Bool = true, sharedRho: Buffer<T>? = nil) {
         self.steps = T; self.B = B; self.H = H; self.I = I; self.reverse = reverse
         gates = Buffer(T * B * 3 * H)
         vStore = keepsUnclipped ? Buffer(T * B * H) : nil
-        rho = Buffer(T * B * (I + H))
+        if let sharedRho { precondition(sharedRho.count >= T * B * (I + H), "shared rho rows too small") }
+        rho = sharedRho ?? Buffer(T * B * (I + H))
         gh = Buffer(B * 3 * H)
         dRho = Buffer(B * (I + H))
         wT = Buffer(3 * H * (I + H))
@@ -170,7 +175,8 @@ final class GRURun<T: Scalar> {
 
     /// Backward of step t. dh holds rows [dx_t | ∂L/∂h_t] of width I+H: on entry the h part is
     /// ∂L/∂h_t, on exit ∂L/∂h_{t−1} (the previous state), and with `inputGrad` the x part is ∂L/∂x_t.
-    /// Reads the weights prepareBackward copied. Replaces the gates of step t by dA[t].
+    /// Reads the weights prepareBackward copied. Replaces the gates of step t by dA[t], and rebuilds
+    /// rho[t] (x_t from xh, r ⊙ h_prev with stepForward's product) for accumulateRecurrentGrads.
     func stepBackward(_ t: Int, dh: UnsafeMutablePointer<T>, clip: T,
                       mutation: BackwardMutation, inputGrad: Bool = false) {
         let H = self.H, B = self.B, H3 = 3 * H, I = self.I, ld = I + H, sld = stateLd
@@ -203,11 +209,14 @@ final class GRURun<T: Scalar> {
         }
         // dρ (and, with inputGrad, the candidate's share of dx_t).
         let k0 = inputGrad ? 0 : I
-        let dRho = self.dRho.p
+        let dRho = self.dRho.p, rt = rho.p + t * B * ld, xhPrev = xh.p + prevSlot(t) * B * ld
         gemm(B, ld - k0, H, g + 2 * H, H3, wT.p + 2 * H * ld + k0, ld, dRho + k0, ld)
         for bi in 0..<B {
             let gr = g + bi * H3, hr = h + bi * sld
-            let dhr = dh + bi * ld + I, drr = dRho + bi * ld + I
+            let dhr = dh + bi * ld + I, drr = dRho + bi * ld + I, rr = rt + bi * ld + I
+            if I > 0 { (rt + bi * ld).update(from: xhPrev + bi * ld, count: I) }
+            // Its own loop: one more written pointer would cost the main loop its vectorisation.
+            for j in 0..<H { rr[j] = gr[j] * hr[j] }
             for j in 0..<H {
                 let r = gr[j], d = drr[j]
                 dhr[j] += d * r

@@ -120,11 +120,11 @@ public enum GradientCheck {
     }
 
     static func clippedFraction(_ m: LFADSModel<Double>, clip: Double) -> Double {
-        let n = m.dims.T * m.dims.B * m.dims.Hg
+        let n = m.dims.T * m.dims.B * m.dims.Hg, Hg = m.dims.Hg, ld = m.generatorStatesLd
         var c = 0
         // v is not stored; a clipped state sits exactly at ±clip.
         let g = m.generatorStates
-        for i in 0..<n where abs(g[i]) >= clip { c += 1 }
+        for r in 0..<(m.dims.T * m.dims.B) { for j in 0..<Hg where abs(g[r * ld + j]) >= clip { c += 1 } }
         return Double(c) / Double(max(n, 1))
     }
 }

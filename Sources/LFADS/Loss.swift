@@ -87,7 +87,7 @@ extension LFADSModel {
     /// Σ m_sv·ℓ and Σ (1 − m_sv)·ℓ over visible elements and Σ ℓ over hidden ones, Poisson.
     func poissonSums(x: UnsafePointer<T>, noise: NoiseBundle<T>, options: PassOptions)
         -> ReconSums {
-        let d = dims, lr = logRates.p, rate = rates.p, svm = noise.svMask.p
+        let d = dims, lr = logRates.p, rate = rates.p, svm = noise.svMask.p, svs = noise.svMask.scale
         var sums = ReconSums()
         for t in 0..<d.T {
             for b in 0..<d.B {
@@ -99,13 +99,13 @@ extension LFADSModel {
                     let xi = Double(x[i])
                     let l: Double
                     if options.cdSurrogate {
-                        let gate = visible ? Double(noise.cdGrad.p[i]) : 1, lam = Double(lr[i]) * gate
+                        let gate = visible ? Double(noise.cdGrad[i]) : 1, lam = Double(lr[i]) * gate
                         l = poissonNLL(count: xi, logRate: lam) * gate
                     } else {
                         // exp(λ) from `rates` (the Float path's approximation, libm in Double); sums in Double.
                         l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
                     }
-                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
+                    sums.add(l, visible: visible, svKeep: Double(maskValue(svm[i], svs)))
                 }
             }
         }

@@ -16,13 +16,17 @@ extension LFADSModel {
         if hp.usesSBTT && hp.observation == .poisson {
             let c = scale / (elems * kSv)
             let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
-            for i in 0..<(TB * N) { dl[i] = x[i].isNaN ? 0 : T(c) * cdg[i] * sv[i] * (rate[i] - x[i]) }
+            let cdgs = noise.cdGrad.scale, svs = noise.svMask.scale
+            for i in 0..<(TB * N) {
+                dl[i] = x[i].isNaN ? 0 : T(c) * maskValue(cdg[i], cdgs) * maskValue(sv[i], svs) * (rate[i] - x[i])
+            }
             let hiddenC = T(c * kSv)
             d.forEachHidden { dl[$0] = x[$0].isNaN ? 0 : hiddenC * (rate[$0] - x[$0]) }
         } else if hp.observation == .poisson {
             let c = T(scale / (nB * Double(d.T * N) * kSv))
             let cdg = noise.cdGrad.p, sv = noise.svMask.p, rate = rates.p, dl = dLogRates.p
-            for i in 0..<(TB * N) { dl[i] = c * cdg[i] * sv[i] * (rate[i] - x[i]) }
+            let cdgs = noise.cdGrad.scale, svs = noise.svMask.scale
+            for i in 0..<(TB * N) { dl[i] = c * maskValue(cdg[i], cdgs) * maskValue(sv[i], svs) * (rate[i] - x[i]) }
             let hiddenC = c * T(kSv)
             d.forEachHidden { dl[$0] = hiddenC * (rate[$0] - x[$0]) }
         } else {
@@ -55,10 +59,10 @@ extension LFADSModel {
         if let con, let conP { con.prepareBackward(wh: P + conP.fusedRows(F)) }
         for t in stride(from: d.T - 1, through: 0, by: -1) {
             gemm(B, Hg, F, dPhi.p + t * B * F, F, facWT.p, Hg, dTmp.p, Hg)
-            let mask = noise.dG.p + t * B * Hg
+            let mask = noise.dG.p + t * B * Hg, ms = noise.dG.scale
             for b in 0..<B {
                 let o = dg.p + b * ldg + V, s = dTmp.p + b * Hg, m = mask + b * Hg
-                for j in 0..<Hg { o[j] += s[j] * m[j] }
+                for j in 0..<Hg { o[j] += s[j] * maskValue(m[j], ms) }
             }
             gen.stepBackward(t, dh: dg.p, clip: clip, mutation: mutation, inputGrad: d.hasController)
             guard let con else { continue }
@@ -74,10 +78,10 @@ extension LFADSModel {
             gemm(B, Hc, U2, dco, U2, coWT.p, Hc, ds.p + F, lds, beta: 1)
             con.stepBackward(t, dh: ds.p, clip: clip, mutation: mutation, inputGrad: true)
             let target = t == 0 ? dPhiInit.p : dPhi.p + (t - 1) * B * F
-            let pm = noise.dPhi.p + t * B * F
+            let pm = noise.dPhi.p + t * B * F, pms = noise.dPhi.scale
             for b in 0..<B {
                 let o = target + b * F, s = ds.p + b * lds, m = pm + b * F
-                for j in 0..<F { o[j] += s[j] * m[j] }
+                for j in 0..<F { o[j] += s[j] * maskValue(m[j], pms) }
             }
         }
 
@@ -88,14 +92,18 @@ extension LFADSModel {
 
         // Factor map, including φ_{−1}.
         let dg0 = dg.p + V
+        // g_t ⊙ d_g,t for all steps, rebuilt as forward made them, where the ρ rows of the
+        // generator and the CI encoders were (their weight gradients are done).
+        let gDropped = sharedRows.p
+        for t in 0..<d.T { dropGeneratorStates(gen.output(t), mask: noise.dG, at: t * B * Hg, into: gDropped + t * B * Hg) }
         dFacW.zero()
-        gemm(Hg, F, TB, gDropped.p, Hg, transA: true, dPhi.p, F, dFacW.p, F)
+        gemm(Hg, F, TB, gDropped, Hg, transA: true, dPhi.p, F, dFacW.p, F)
         if d.hasController {
             gemm(Hg, F, B, g0Dropped.p, Hg, transA: true, dPhiInit.p, F, dFacW.p, F, beta: 1)
             gemm(B, Hg, F, dPhiInit.p, F, facW.p, F, transB: true, dTmp.p, Hg)
             for b in 0..<B {
-                let o = dg0 + b * ldg, s = dTmp.p + b * Hg, m = noise.dG0.p + b * Hg
-                for j in 0..<Hg { o[j] += s[j] * m[j] }
+                let o = dg0 + b * ldg, s = dTmp.p + b * Hg, m = noise.dG0.p + b * Hg, ms = noise.dG0.scale
+                for j in 0..<Hg { o[j] += s[j] * maskValue(m[j], ms) }
             }
         }
         factorNormBackward(G)
@@ -135,18 +143,21 @@ extension LFADSModel {
             }
         }
 
+        // ∂L/∂ci overwrites ci, which nothing reads after con.W_x's gradient above.
+        let dCi = ci
         gemm(TB, 2 * E, Hc3, con.dA.p, Hc3, P + conP.wx, Hc3, transB: true, dCi.p, 2 * E)
         dEnc.zero(); dEncCi.zero()
+        let ms = noise.dCi.scale
         for t in 0..<d.T {
             for b in 0..<B {
                 let src = dCi.p + (t * B + b) * 2 * E, m = noise.dCi.p + (t * B + b) * 2 * E
                 if t - L >= 0 {
                     let dst = dEnc.p + ((t - L) * B + b) * E
-                    for j in 0..<E { dst[j] += src[j] * m[j] }
+                    for j in 0..<E { dst[j] += src[j] * maskValue(m[j], ms) }
                 }
                 if t + L <= d.T - 1 {
                     let dst = dEncCi.p + ((t + L) * B + b) * E
-                    for j in 0..<E { dst[j] += src[E + j] * m[E + j] }
+                    for j in 0..<E { dst[j] += src[E + j] * maskValue(m[E + j], ms) }
                 }
             }
         }
@@ -202,7 +213,8 @@ extension LFADSModel {
             let rows = dEncRows.p
             for b in 0..<B {
                 let dst = rows + b * ld + run.I, src = dEIc.p + b * E2 + half * Eic, m = noise.dIc.p + b * E2 + half * Eic
-                for j in 0..<Eic { dst[j] = src[j] * m[j] }
+                let ms = noise.dIc.scale
+                for j in 0..<Eic { dst[j] = src[j] * maskValue(m[j], ms) }
             }
             encoderBackward(run, half == 0 ? icFwdP : icBwdP, dOut: nil, P, G, initialized: true)
         }

@@ -6,10 +6,10 @@ extension LFADSModel {
         let d = dims, B = d.B, E = d.Ext, U = d.U
         for t in 0..<d.T {
             let (xz, xr, ld) = gen.input(t)
-            let src = e + t * B * E, mask = noise.dExt.p + t * B * E
+            let src = e + t * B * E, mask = noise.dExt.p + t * B * E, ms = noise.dExt.scale
             for b in 0..<B {
                 let s = src + b * E, m = mask + b * E, o1 = xz + b * ld + U, o2 = xr + b * ld + U
-                for j in 0..<E { let v = s[j] * m[j]; o1[j] = v; o2[j] = v }
+                for j in 0..<E { let v = s[j] * maskValue(m[j], ms); o1[j] = v; o2[j] = v }
             }
         }
     }

@@ -32,9 +32,9 @@ extension LFADSModel {
         // IC encoding, posterior and sample.
         let Eic = d.Eic, D = d.D, B = d.B
         for b in 0..<B {
-            let e = eIc.p + b * 2 * Eic, m = noise.dIc.p + b * 2 * Eic
+            let e = eIc.p + b * 2 * Eic, m = noise.dIc.p + b * 2 * Eic, ms = noise.dIc.scale
             let f = icFwd.output(d.T - 1) + b * icFwd.stateLd, r = icBwd.output(0) + b * icBwd.stateLd
-            for j in 0..<Eic { e[j] = f[j] * m[j]; e[Eic + j] = r[j] * m[Eic + j] }
+            for j in 0..<Eic { e[j] = f[j] * maskValue(m[j], ms); e[Eic + j] = r[j] * maskValue(m[Eic + j], ms) }
         }
         broadcastRows(P + off.icPostBMean, rows: B, cols: D, into: icMean.p, ld: D)
         gemm(B, D, 2 * Eic, eIc.p, 2 * Eic, P + off.icPostWMean, D, icMean.p, D, beta: 1)
@@ -47,11 +47,11 @@ extension LFADSModel {
         }
 
         // g0, W̃ and φ_{−1}.
-        let g0 = gen.initial
-        broadcastRows(P + off.g0B, rows: B, cols: Hg, into: g0, ld: Hg)
-        gemm(B, Hg, D, z.p, D, P + off.g0W, Hg, g0, Hg, beta: 1)
+        let g0 = gen.initial, gld = gen.stateLd
+        broadcastRows(P + off.g0B, rows: B, cols: Hg, into: g0, ld: gld)
+        gemm(B, Hg, D, z.p, D, P + off.g0W, Hg, g0, gld, beta: 1)
         normaliseFactorColumns(P)
-        for i in 0..<(B * Hg) { g0Dropped.p[i] = g0[i] * noise.dG0.p[i] }
+        dropGeneratorStates(g0, mask: noise.dG0, at: 0, into: g0Dropped.p)
         gemm(B, F, Hg, g0Dropped.p, Hg, facW.p, F, phiInit.p, F)
 
         if let con, let conP { prepareControllerInputs(P, noise: noise, conP: conP, con: con) }
@@ -65,17 +65,27 @@ extension LFADSModel {
             if let con, let conP {
                 let (xz, xr, ld) = con.input(t)
                 let src = t == 0 ? phiInit.p : phi.p + (t - 1) * B * F, mask = noise.dPhi.p + t * B * F
+                let ms = noise.dPhi.scale
                 for b in 0..<B {
                     let s = src + b * F, m = mask + b * F, o1 = xz + b * ld, o2 = xr + b * ld
-                    for j in 0..<F { let v = s[j] * m[j]; o1[j] = v; o2[j] = v }
+                    for j in 0..<F { let v = s[j] * maskValue(m[j], ms); o1[j] = v; o2[j] = v }
                 }
                 con.stepForward(t, a: nil, wh: P + conP.fusedRows(F), clip: clip)
                 controllerOutput(t, P, noise: noise, sample: sample)
             }
             gen.stepForward(t, a: P + genP.b, aStride: 0, wh: P + genP.fusedRows(d.genIn), clip: clip)
-            let g = gen.output(t), gd = gDropped.p + t * B * Hg, mask = noise.dG.p + t * B * Hg
-            for i in 0..<(B * Hg) { gd[i] = g[i] * mask[i] }
-            gemm(B, F, Hg, gd, Hg, facW.p, F, phi.p + t * B * F, F)
+            dropGeneratorStates(gen.output(t), mask: noise.dG, at: t * B * Hg, into: gDroppedStep.p)
+            gemm(B, F, Hg, gDroppedStep.p, Hg, facW.p, F, phi.p + t * B * F, F)
+        }
+    }
+
+    /// [B,Hg] g ⊙ d_g of one step (g in the generator's rows, the mask from element `at`) into out,
+    /// contiguous: forward's per-step product with W̃, and backward's rebuilt [T,B,Hg] block for dW̃.
+    func dropGeneratorStates(_ g: UnsafePointer<T>, mask: Mask<T>, at: Int, into out: UnsafeMutablePointer<T>) {
+        let Hg = dims.Hg, ld = gen.stateLd, ms = mask.scale
+        for b in 0..<dims.B {
+            let s = g + b * ld, m = mask.p + at + b * Hg, o = out + b * Hg
+            for j in 0..<Hg { o[j] = s[j] * maskValue(m[j], ms) }
         }
     }
 
@@ -87,14 +97,19 @@ extension LFADSModel {
         let d = dims, N = d.N, B = d.B
         let svScale = T(1 / noise.svKeep(hp))
         let sv = noise.svMask.p, cd = noise.cdKeep.p, din = noise.dIn.p, xi = xIn.p
+        let svs = noise.svMask.scale, cds = noise.cdKeep.scale, dins = noise.dIn.scale
         if let src = noise.shiftedSource?.p {
             // Temporal shift (§17): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
-            for i in 0..<(d.T * B * N) { xi[i] = src[i].isNaN ? 0 : src[i] * cd[i] * din[i] }
+            for i in 0..<(d.T * B * N) { xi[i] = src[i].isNaN ? 0 : src[i] * maskValue(cd[i], cds) * maskValue(din[i], dins) }
         } else if hp.usesSBTT {
             // A missing (NaN) element enters as 0, with no rescale (§15).
-            for i in 0..<(d.T * B * N) { xi[i] = x[i].isNaN ? 0 : x[i] * sv[i] * svScale * cd[i] * din[i] }
+            for i in 0..<(d.T * B * N) {
+                xi[i] = x[i].isNaN ? 0 : x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) * maskValue(din[i], dins)
+            }
         } else {
-            for i in 0..<(d.T * B * N) { xi[i] = x[i] * sv[i] * svScale * cd[i] * din[i] }
+            for i in 0..<(d.T * B * N) {
+                xi[i] = x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) * maskValue(din[i], dins)
+            }
         }
         d.forEachHidden { xi[$0] = 0 }
     }
@@ -159,16 +174,16 @@ extension LFADSModel {
         let d = dims, E = d.Eci, B = d.B, L = d.L, Hc3 = 3 * d.Hc
         guard let ciFwd, let ciBwd else { return }
         for t in 0..<d.T {
-            let row = ci.p + t * B * 2 * E, mask = noise.dCi.p + t * B * 2 * E
+            let row = ci.p + t * B * 2 * E, mask = noise.dCi.p + t * B * 2 * E, ms = noise.dCi.scale
             for b in 0..<B {
                 let o = row + b * 2 * E, m = mask + b * 2 * E
                 if t - L >= 0 {
                     let f = ciFwd.output(t - L) + b * ciFwd.stateLd
-                    for j in 0..<E { o[j] = f[j] * m[j] }
+                    for j in 0..<E { o[j] = f[j] * maskValue(m[j], ms) }
                 } else { for j in 0..<E { o[j] = 0 } }
                 if t + L <= d.T - 1 {
                     let r = ciBwd.output(t + L) + b * ciBwd.stateLd
-                    for j in 0..<E { o[E + j] = r[j] * m[E + j] }
+                    for j in 0..<E { o[E + j] = r[j] * maskValue(m[E + j], ms) }
                 } else { for j in 0..<E { o[E + j] = 0 } }
             }
         }

@@ -25,7 +25,7 @@ extension LFADSModel {
     /// loop of `lossTerms` sums them; also fills `rates` with the mean m(θ).
     func observationSums(_ P: UnsafePointer<T>, x: UnsafePointer<T>, noise: NoiseBundle<T>,
                          options: PassOptions) -> ReconSums {
-        let d = dims, obs = hp.observation, loc = hp.gammaLoc, svm = noise.svMask.p
+        let d = dims, obs = hp.observation, loc = hp.gammaLoc, svm = noise.svMask.p, svs = noise.svMask.scale
         var sums = ReconSums()
         for t in 0..<d.T {
             for b in 0..<d.B {
@@ -39,12 +39,12 @@ extension LFADSModel {
                     let l: Double
                     if options.cdSurrogate && visible {
                         // §6's surrogate G ⊙ ℓ(x, G ⊙ θ): same gradient as the blocked loss.
-                        let g = Double(noise.cdGrad.p[i])
+                        let g = Double(noise.cdGrad[i])
                         l = g * obs.element(x: xi, theta: (g * th.0, g * th.1, g * th.2), scale: k, loc: loc).nll
                     } else {
                         l = obs.element(x: xi, theta: th, scale: k, loc: loc).nll
                     }
-                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
+                    sums.add(l, visible: visible, svKeep: Double(maskValue(svm[i], svs)))
                 }
             }
         }
@@ -64,7 +64,7 @@ extension LFADSModel {
                 for j in 0..<N {
                     let i = row * N + j, visible = t < d.Tin && j < d.Nin
                     let w = x[i].isNaN ? 0
-                        : visible ? c * Double(noise.cdGrad.p[i]) * Double(noise.svMask.p[i]) : c * kSv
+                        : visible ? c * Double(noise.cdGrad[i]) * Double(noise.svMask[i]) : c * kSv
                     let o = row * NP + j
                     guard w != 0 else {
                         for p in 0..<d.P { dl[o + p * N] = 0 }

@@ -59,14 +59,18 @@ public final class LFADSModel<T: Scalar> {
     let encoders: [GRURun<T>]
     let eIc: Buffer<T>                         // [B,2Eic] after d_ic
     public let icMean: Buffer<T>, icLogvar: Buffer<T>, icVar: Buffer<T>, z: Buffer<T>   // [B,D]
-    let gen: GRURun<T>                         // slot 0 = g0; u_t fused
+    let gen: GRURun<T>                         // slot 0 = g0; u_t fused; states inside its xh rows
     let con: GRURun<T>?                        // φ_{t−1} ⊙ d_φ,t fused
-    let ci: Buffer<T>                          // [T,B,2Eci]
+    let ci: Buffer<T>                          // [T,B,2Eci]; ∂L/∂ci once con.W_x has its gradient
     public let coMean: Buffer<T>, coLogvar: Buffer<T>, u: Buffer<T>   // [T,B,U]
     let coW: Buffer<T>                         // [Hc,2U] W_mean | W_logvar side by side: one GEMM
     let coWT: Buffer<T>                        // [2U,Hc] its transpose, for backward's NN products
     let coOut: Buffer<T>                       // [B,2U]
-    let gDropped: Buffer<T>                    // [T,B,Hg] g_t ⊙ d_g,t
+    /// [T,B,max(V+Hg, Eic, Eci)]: the ρ rows of the generator and the four encoders, whose backward
+    /// passes run one after another and rebuild them (GRURun); between those, the dropped generator
+    /// states g_t ⊙ d_g,t for dW̃ (factorMapBackward), which no run then needs.
+    let sharedRows: Buffer<T>
+    let gDroppedStep: Buffer<T>                // [B,Hg] g_t ⊙ d_g,t of the current forward step
     let g0Dropped: Buffer<T>                   // [B,Hg]
     let phiInit: Buffer<T>                     // [B,F] φ_{−1}
     public let phi: Buffer<T>                         // [T,B,F]
@@ -86,7 +90,7 @@ public final class LFADSModel<T: Scalar> {
     let dCo: Buffer<T>                         // [T,B,2U] ∂L/∂[μ_co | ℓ_co]
     let klCoDMean: Buffer<T>, klCoDLogvar: Buffer<T>
     let dCoW: Buffer<T>                        // [Hc,2U]
-    let dCi: Buffer<T>, dFacW: Buffer<T>
+    let dFacW: Buffer<T>
     let dEnc: Buffer<T>                        // [T,B,Eci] gradient on the CI forward encoder's outputs
     let dEncCi: Buffer<T>                      // [T,B,Eci] second CI direction
     let dEncRows: Buffer<T>                    // [B,max E] an encoder's backward rows
@@ -109,9 +113,12 @@ public final class LFADSModel<T: Scalar> {
 
         let TB = d.T * B, N = d.N
         xIn = Buffer(TB * N)
-        // Only the generator's states are read from outside (outputs, tests) as one [T,B,Hg] block.
-        func run(_ H: Int, _ I: Int, reverse: Bool = false, contiguous: Bool = false) -> GRURun<T> {
-            GRURun(T: d.T, B: B, H: H, inputs: I, reverse: reverse, contiguousStates: contiguous, keepsUnclipped: false)
+        let shared = Buffer<T>(TB * max(d.genIn + d.Hg, d.Eic, d.Eci))
+        sharedRows = shared
+        // The controller's backward interleaves with the generator's, so it keeps its own ρ rows.
+        func run(_ H: Int, _ I: Int, reverse: Bool = false, share: Bool = true) -> GRURun<T> {
+            GRURun(T: d.T, B: B, H: H, inputs: I, reverse: reverse, contiguousStates: false, keepsUnclipped: false,
+                   sharedRho: share ? shared : nil)
         }
         icFwd = run(d.Eic, 0); icBwd = run(d.Eic, 0, reverse: true)
         ciFwd = d.hasController ? run(d.Eci, 0) : nil
@@ -119,12 +126,12 @@ public final class LFADSModel<T: Scalar> {
         encoders = [icFwd, icBwd] + [ciFwd, ciBwd].compactMap { $0 }
         eIc = Buffer(B * 2 * d.Eic)
         icMean = Buffer(B * d.D); icLogvar = Buffer(B * d.D); icVar = Buffer(B * d.D); z = Buffer(B * d.D)
-        gen = run(d.Hg, d.genIn, contiguous: true)
-        con = d.hasController ? run(d.Hc, d.F) : nil
+        gen = run(d.Hg, d.genIn)
+        con = d.hasController ? run(d.Hc, d.F, share: false) : nil
         ci = Buffer(TB * 2 * d.Eci)
         coMean = Buffer(TB * d.U); coLogvar = Buffer(TB * d.U); u = Buffer(TB * d.U)
         coW = Buffer(d.Hc * 2 * d.U); coWT = Buffer(d.Hc * 2 * d.U); coOut = Buffer(B * 2 * d.U)
-        gDropped = Buffer(TB * d.Hg); g0Dropped = Buffer(B * d.Hg)
+        gDroppedStep = Buffer(B * d.Hg); g0Dropped = Buffer(B * d.Hg)
         phiInit = Buffer(B * d.F); phi = Buffer(TB * d.F); logRates = Buffer(TB * N * d.P); rates = Buffer(TB * N)
         facNorm = Buffer(d.F); facW = Buffer(d.Hg * d.F); facWT = Buffer(d.Hg * d.F)
 
@@ -133,7 +140,7 @@ public final class LFADSModel<T: Scalar> {
         dTmp = Buffer(B * max(d.Hg, d.F, 2 * d.Eic, d.Eci, 1))
         dCo = Buffer(TB * 2 * d.U)
         klCoDMean = Buffer(TB * d.U); klCoDLogvar = Buffer(TB * d.U); dCoW = Buffer(d.Hc * 2 * d.U)
-        dCi = Buffer(TB * 2 * d.Eci); dFacW = Buffer(d.Hg * d.F)
+        dFacW = Buffer(d.Hg * d.F)
         dEnc = Buffer(TB * d.Eci); dEncCi = Buffer(TB * d.Eci); dEncRows = Buffer(B * max(d.Eic, d.Eci))
         dIcMean = Buffer(B * d.D); dIcLogvar = Buffer(B * d.D); dEIc = Buffer(B * 2 * d.Eic); dZ = Buffer(B * d.D)
     }
@@ -159,8 +166,10 @@ public final class LFADSModel<T: Scalar> {
         }
     }
 
-    /// The undropped, clipped generator states g_t of the last pass, [T,B,Hg].
+    /// The undropped, clipped generator states g_t of the last pass, [T,B,Hg] with rows
+    /// `generatorStatesLd` apart (they live inside the generator's [u_t | g_{t−1}] rows).
     public var generatorStates: UnsafeMutablePointer<T> { gen.output(0) }
+    public var generatorStatesLd: Int { gen.stateLd }
 
     /// The kernels that carry an L2 penalty with their scales (§5).
     var l2Kernels: [(offset: Int, count: Int, scale: Double)] {

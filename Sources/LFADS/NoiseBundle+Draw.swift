@@ -24,11 +24,14 @@ extension NoiseBundle {
         svApplied = svMasks != nil
         shiftApplied = false
         let keep = 1 - hp.dropoutRate
+        if train && hp.dropoutRate > 0 { for m in [dIn, dIc, dCi, dPhi, dG0, dG, dExt] { m.scale = T(1 / keep) } }
+        if train && hp.cdRate > 0 { cdKeep.scale = T(1 / (1 - hp.cdRate)); cdGrad.scale = 1 }
+        if svMasks != nil { svMask.scale = 1 }
         for b in 0..<d.B {
             let trial = UInt64(trials[b])
             func stream(_ p: StreamPurpose) -> UInt64 { keyedStream(seed: seed, p, e, s, trial).state }
             if train && hp.dropoutRate > 0 {
-                let drop = BernoulliMask<T>(probability: keep, value: T(1 / keep))
+                let drop = BernoulliMask(probability: keep)
                 drop.fill(dIn.p + b * d.N, width: d.N, rowStride: d.B * d.N, rows: d.T, stream: stream(.dropoutInput))
                 drop.fill(dIc.p + b * 2 * d.Eic, width: 2 * d.Eic, rowStride: 0, rows: 1, stream: stream(.dropoutIC))
                 drop.fill(dCi.p + b * 2 * d.Eci, width: 2 * d.Eci, rowStride: d.B * 2 * d.Eci, rows: d.T,
@@ -44,7 +47,7 @@ extension NoiseBundle {
             if train && hp.cdRate > 0 {
                 let cdKeepP = 1 - hp.cdRate
                 let row = d.B * d.N, k = cdKeep.p + b * d.N, g = cdGrad.p + b * d.N
-                BernoulliMask<T>(probability: cdKeepP, value: T(1 / cdKeepP))
+                BernoulliMask(probability: cdKeepP)
                     .fill(k, width: d.N, rowStride: row, rows: d.T, stream: stream(.cdKeep))
                 // G = ¬keep ∨ pass; the pass stream is read only when cd_pass_rate > 0.
                 for t in 0..<d.T {
@@ -52,7 +55,7 @@ extension NoiseBundle {
                     for n in 0..<d.N { gr[n] = kr[n] == 0 ? 1 : 0 }
                 }
                 if hp.cdPassRate > 0 {
-                    BernoulliMask<T>(probability: hp.cdPassRate, value: 1)
+                    BernoulliMask(probability: hp.cdPassRate)
                         .fill(into: g, width: d.N, rowStride: row, rows: d.T, stream: stream(.cdPass), combine: true)
                 }
             }
@@ -60,8 +63,10 @@ extension NoiseBundle {
             normals(epsCo.p + b * d.U, width: d.U, rowStride: d.B * d.U, rows: d.T, stream: stream(.epsCO))
             normals(epsKl.p + b * d.U, width: d.U, rowStride: d.B * d.U, rows: d.T, stream: stream(.epsKL))
             if let svMasks {
-                svMasks[b].withUnsafeBufferPointer { m in
-                    for t in 0..<d.T { (svMask.p + (t * d.B + b) * d.N).update(from: m.baseAddress! + t * d.N, count: d.N) }
+                let m = svMasks[b]
+                for t in 0..<d.T {
+                    let o = svMask.p + (t * d.B + b) * d.N
+                    for n in 0..<d.N { o[n] = m[t * d.N + n] == 0 ? 0 : 1 }
                 }
             }
         }
@@ -78,22 +83,21 @@ extension NoiseBundle {
     }
 }
 
-/// Bernoulli(p) draws, value where the draw succeeds and 0 elsewhere, equal to `r.uniform() < p`
-/// on successive SplitMix64 outputs. SplitMix64's n-th output is mix(state + n·γ), so a row is a
-/// branch-free loop over n, and uniform() < p is the integer test (bits >> 11) < ⌈p·2^53⌉.
-struct BernoulliMask<T: Scalar> {
-    let threshold: UInt64, value: T
+/// Bernoulli(p) draws into a `Mask`'s bytes, 1 where the draw succeeds and 0 elsewhere, equal to
+/// `r.uniform() < p` on successive SplitMix64 outputs. SplitMix64's n-th output is mix(state + n·γ),
+/// so a row is a branch-free loop over n, and uniform() < p is the integer test (bits >> 11) < ⌈p·2^53⌉.
+struct BernoulliMask {
+    let threshold: UInt64
 
-    init(probability p: Double, value: T) {
+    init(probability p: Double) {
         threshold = UInt64((Swift.min(Swift.max(p, 0), 1) * 0x1p53).rounded(.up))
-        self.value = value
     }
 
     /// Fills rows of `width` (rows `rowStride` apart) from the stream whose state is `stream`.
     /// With `combine`, ORs success into a 0/1 mask instead (G = ¬keep ∨ pass).
     @inline(__always)
-    func fill(into out: UnsafeMutablePointer<T>, width: Int, rowStride: Int, rows: Int, stream: UInt64, combine: Bool) {
-        let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15, thr = threshold, v = value
+    func fill(into out: UnsafeMutablePointer<UInt8>, width: Int, rowStride: Int, rows: Int, stream: UInt64, combine: Bool) {
+        let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15, thr = threshold
         for t in 0..<rows {
             let o = out + t * rowStride
             let base = stream &+ UInt64(truncatingIfNeeded: t * width) &* gamma
@@ -105,14 +109,14 @@ struct BernoulliMask<T: Scalar> {
             } else {
                 for j in 0..<width {
                     let z = SplitMix64.mix(base &+ UInt64(truncatingIfNeeded: j + 1) &* gamma)
-                    o[j] = (z >> 11) < thr ? v : 0
+                    o[j] = (z >> 11) < thr ? 1 : 0
                 }
             }
         }
     }
 
     @inline(__always)
-    func fill(_ out: UnsafeMutablePointer<T>, width: Int, rowStride: Int, rows: Int, stream: UInt64) {
+    func fill(_ out: UnsafeMutablePointer<UInt8>, width: Int, rowStride: Int, rows: Int, stream: UInt64) {
         fill(into: out, width: width, rowStride: rowStride, rows: rows, stream: stream, combine: false)
     }
 }

@@ -1,18 +1,18 @@
 /// Every random tensor one forward pass uses (docs/model.md §12), so the pass itself draws nothing.
-/// Time-major [T, B, ·] for per-step tensors, [B, ·] for per-trial ones. Masks already hold their
-/// inverted-dropout scaling; "off" means ones (masks) or zeros (noise).
+/// Time-major [T, B, ·] for per-step tensors, [B, ·] for per-trial ones. Masks are bytes with their
+/// inverted-dropout scaling as the mask's `scale` (`Mask`); "off" means ones (masks) or zeros (noise).
 public final class NoiseBundle<T: Scalar> {
     public let dims: Dims
-    public let dIn: Buffer<T>     // [T,B,N]
-    public let dIc: Buffer<T>     // [B,2Eic]
-    public let dCi: Buffer<T>     // [T,B,2Eci]
-    public let dPhi: Buffer<T>    // [T,B,F]  on φ_{t−1} entering the controller at t
-    public let dG0: Buffer<T>     // [B,Hg]
-    public let dG: Buffer<T>      // [T,B,Hg]
-    public let dExt: Buffer<T>    // [T,B,E]  on the external inputs (§17)
-    public let cdKeep: Buffer<T>  // [T,B,N]  s_cd = keep/(1−cd_rate)
-    public let cdGrad: Buffer<T>  // [T,B,N]  G ∈ {0,1}
-    public let svMask: Buffer<T>  // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
+    public let dIn: Mask<T>       // [T,B,N]
+    public let dIc: Mask<T>       // [B,2Eic]
+    public let dCi: Mask<T>       // [T,B,2Eci]
+    public let dPhi: Mask<T>      // [T,B,F]  on φ_{t−1} entering the controller at t
+    public let dG0: Mask<T>       // [B,Hg]
+    public let dG: Mask<T>        // [T,B,Hg]
+    public let dExt: Mask<T>      // [T,B,E]  on the external inputs (§17)
+    public let cdKeep: Mask<T>    // [T,B,N]  s_cd = keep/(1−cd_rate)
+    public let cdGrad: Mask<T>    // [T,B,N]  G ∈ {0,1}
+    public let svMask: Mask<T>    // [T,B,N]  m_sv ∈ {0,1} (1 = held in)
     public let epsIc: Buffer<T>   // [B,D]
     public let epsCo: Buffer<T>   // [T,B,U]
     public let epsKl: Buffer<T>   // [T,B,U]  ε′ of the KL_co estimate
@@ -36,10 +36,10 @@ public final class NoiseBundle<T: Scalar> {
     public init(_ d: Dims) {
         dims = d
         let TB = d.T * d.B
-        dIn = Buffer(TB * d.N); dIc = Buffer(d.B * 2 * d.Eic); dCi = Buffer(TB * 2 * d.Eci)
-        dPhi = Buffer(TB * d.F); dG0 = Buffer(d.B * d.Hg); dG = Buffer(TB * d.Hg)
-        dExt = Buffer(TB * d.Ext)
-        cdKeep = Buffer(TB * d.N); cdGrad = Buffer(TB * d.N); svMask = Buffer(TB * d.N)
+        dIn = Mask(TB * d.N); dIc = Mask(d.B * 2 * d.Eic); dCi = Mask(TB * 2 * d.Eci)
+        dPhi = Mask(TB * d.F); dG0 = Mask(d.B * d.Hg); dG = Mask(TB * d.Hg)
+        dExt = Mask(TB * d.Ext)
+        cdKeep = Mask(TB * d.N); cdGrad = Mask(TB * d.N); svMask = Mask(TB * d.N)
         epsIc = Buffer(d.B * d.D); epsCo = Buffer(TB * d.U); epsKl = Buffer(TB * d.U)
         setAllOff()
     }

@@ -83,21 +83,24 @@ public final class StitchedModel<T: Scalar> {
     @_specialize(exported: true, where T == Float)
     public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], noise: SessionNoise<T>,
                         weights: LossWeights, options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
-        let xIn = core.xIn.p, dIn = noise.core.dIn.p
+        let xIn = core.xIn.p, dIn = noise.core.dIn.p, dIns = noise.core.dIn.scale
         let svScale = T(1 / noise.core.svKeep(hp))
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
             guard Bs > 0 else { continue }
             // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
             let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
-            for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin ? x[i] * sv[i] * svScale * cd[i] : 0 }
+            let svs = noise.svMask[s].scale, cds = noise.cdKeep[s].scale
+            for i in 0..<(TT * Bs * N) {
+                xt[i] = (i % N) < Nin ? x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) : 0
+            }
             broadcastRows(P + inB[s], rows: TT * Bs, cols: R, into: xHat[s].p, ld: R)
             gemm(TT * Bs, R, N, xt, N, P + inW[s], R, xHat[s].p, R, beta: 1)
             // Scatter into the core's rows with the input dropout; forward bins stay 0 after the read-in.
             for t in 0..<TT {
                 for b in 0..<Bs {
                     let dst = (t * B + rowStart[s] + b) * R, src = xHat[s].p + (t * Bs + b) * R
-                    if t < Tin { for j in 0..<R { xIn[dst + j] = src[j] * dIn[dst + j] } }
+                    if t < Tin { for j in 0..<R { xIn[dst + j] = src[j] * maskValue(dIn[dst + j], dIns) } }
                     else { for j in 0..<R { xIn[dst + j] = 0 } }
                 }
             }
@@ -148,6 +151,7 @@ public final class StitchedModel<T: Scalar> {
         let shape = sessions[s], N = shape.neurons, Bs = batches[s]
         let Nin = N - shape.heldout, Tin = TT - shape.forwardBins
         let lr = logRates[s].p, rate = rates[s].p, svm = noise.svMask[s].p, cdg = noise.cdGrad[s].p
+        let svs = noise.svMask[s].scale, cdgs = noise.cdGrad[s].scale
         var sums = ReconSums()
         for t in 0..<TT {
             for b in 0..<Bs {
@@ -157,12 +161,12 @@ public final class StitchedModel<T: Scalar> {
                     let xi = Double(x[i])
                     let l: Double
                     if surrogate {
-                        let gate = visible ? Double(cdg[i]) : 1
+                        let gate = visible ? Double(maskValue(cdg[i], cdgs)) : 1
                         l = poissonNLL(count: xi, logRate: Double(lr[i]) * gate) * gate
                     } else {
                         l = Double(rate[i]) - xi * Double(lr[i]) + (xi > 1 ? stirlingLogFactorial(xi) : 0)
                     }
-                    sums.add(l, visible: visible, svKeep: Double(svm[i]))
+                    sums.add(l, visible: visible, svKeep: Double(maskValue(svm[i], svs)))
                 }
             }
         }
@@ -183,11 +187,12 @@ public final class StitchedModel<T: Scalar> {
             // ∂L_rec/∂θ_s: the base gradient (§6) with the session's own normaliser and the 1/S_b.
             let c = T(scale / (Sb * nB * Double(TT * N) * kSv)), hiddenC = c * T(kSv)
             let x = xs[s], dl = dTheta[s].p, rate = rates[s].p, cdg = noise.cdGrad[s].p, sv = noise.svMask[s].p
+            let cdgs = noise.cdGrad[s].scale, svs = noise.svMask[s].scale
             for t in 0..<TT {
                 for b in 0..<Bs {
                     for j in 0..<N {
                         let i = (t * Bs + b) * N + j
-                        dl[i] = t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+                        dl[i] = t < Tin && j < Nin ? c * maskValue(cdg[i], cdgs) * maskValue(sv[i], svs) * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
                     }
                 }
             }
@@ -207,7 +212,7 @@ public final class StitchedModel<T: Scalar> {
         core.backwardFromFactors(P, G, noise: noise.core, weights: weights, options: coreOptions, scale: scale)
         core.encoderInputGrad = nil
         guard options.trainReadin else { return }
-        let dIn = noise.core.dIn.p
+        let dIn = noise.core.dIn.p, dIns = noise.core.dIn.scale
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, Tin = TT - shape.forwardBins
             guard Bs > 0 else { continue }
@@ -216,7 +221,7 @@ public final class StitchedModel<T: Scalar> {
             for t in 0..<TT {
                 for b in 0..<Bs {
                     let src = (t * B + rowStart[s] + b) * R, dst = dh + (t * Bs + b) * R
-                    if t < Tin { for j in 0..<R { dst[j] = dXIn.p[src + j] * dIn[src + j] } }
+                    if t < Tin { for j in 0..<R { dst[j] = dXIn.p[src + j] * maskValue(dIn[src + j], dIns) } }
                     else { for j in 0..<R { dst[j] = 0 } }
                 }
             }

@@ -3,13 +3,13 @@
 /// session the neuron-space masks CD and SV act on, [T,B_s,N_s].
 public final class SessionNoise<T: Scalar> {
     public let core: NoiseBundle<T>
-    public let cdKeep: [Buffer<T>], cdGrad: [Buffer<T>], svMask: [Buffer<T>]
+    public let cdKeep: [Mask<T>], cdGrad: [Mask<T>], svMask: [Mask<T>]
 
     public init(core d: Dims, sessions: [SessionShape], batches: [Int]) {
         core = NoiseBundle(d)
-        cdKeep = zip(sessions, batches).map { Buffer(d.T * $1 * $0.neurons) }
-        cdGrad = zip(sessions, batches).map { Buffer(d.T * $1 * $0.neurons) }
-        svMask = zip(sessions, batches).map { Buffer(d.T * $1 * $0.neurons) }
+        cdKeep = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
+        cdGrad = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
+        svMask = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
         setAllOff()
     }
 
@@ -41,24 +41,27 @@ public final class SessionNoise<T: Scalar> {
             precondition(cdKeep[s].count == T_ * B * N, "session \(s): bundle for another batch")
             let train = kind == .training && hp.cdRate > 0
             if !train { cdKeep[s].fill(1); cdGrad[s].fill(1) }
-            if svMasks == nil { svMask[s].fill(1) }
+            if svMasks == nil { svMask[s].fill(1) } else { svMask[s].scale = 1 }
+            if train { cdKeep[s].scale = T(1 / (1 - hp.cdRate)); cdGrad[s].scale = 1 }
             for (b, k) in ks.enumerated() {
                 let trial = UInt64(Self.trialKey(session: s, trial: k))
                 if train {
                     let keep = 1 - hp.cdRate, row = B * N
                     let kp = cdKeep[s].p + b * N, g = cdGrad[s].p + b * N
-                    BernoulliMask<T>(probability: keep, value: T(1 / keep))
+                    BernoulliMask(probability: keep)
                         .fill(kp, width: N, rowStride: row, rows: T_, stream: keyedStream(seed: seed, .cdKeep, e, st, trial).state)
                     for t in 0..<T_ { for n in 0..<N { g[t * row + n] = kp[t * row + n] == 0 ? 1 : 0 } }
                     if hp.cdPassRate > 0 {
-                        BernoulliMask<T>(probability: hp.cdPassRate, value: 1)
+                        BernoulliMask(probability: hp.cdPassRate)
                             .fill(into: g, width: N, rowStride: row, rows: T_,
                                   stream: keyedStream(seed: seed, .cdPass, e, st, trial).state, combine: true)
                     }
                 }
                 if let svMasks {
-                    svMasks[s][b].withUnsafeBufferPointer { m in
-                        for t in 0..<T_ { (svMask[s].p + (t * B + b) * N).update(from: m.baseAddress! + t * N, count: N) }
+                    let m = svMasks[s][b]
+                    for t in 0..<T_ {
+                        let o = svMask[s].p + (t * B + b) * N
+                        for n in 0..<N { o[n] = m[t * N + n] == 0 ? 0 : 1 }
                     }
                 }
             }

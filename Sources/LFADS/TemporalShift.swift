@@ -61,7 +61,7 @@ extension NoiseBundle {
         let d = dims, N = d.N, B = d.B, Tn = d.T
         precondition(enc.count == B * N && rec.count == B * N, "temporal shifts for \(B)×\(N), got \(enc.count), \(rec.count)")
         let src = shiftStorage ?? Buffer<T>(Tn * B * N)
-        let svScale = T(1 / svKeep(hp)), sv = svMask.p, o = src.p
+        let svScale = T(1 / svKeep(hp)), sv = svMask.p, svs = svMask.scale, o = src.p
         src.zero()
         let lastIn = d.Tin - 1
         for b in 0..<B {
@@ -69,13 +69,13 @@ extension NoiseBundle {
                 let s = enc[b * N + n]
                 for t in 0..<d.Tin {
                     let i = (TemporalShift.source(t, s, last: lastIn) * B + b) * N + n
-                    o[(t * B + b) * N + n] = sv[i] == 0 ? 0 : x[i] * sv[i] * svScale
+                    o[(t * B + b) * N + n] = sv[i] == 0 ? 0 : x[i] * maskValue(sv[i], svs) * svScale
                 }
             }
         }
         // Target and SV mask: one column at a time through a [T] scratch, since the shift reads
         // bins it also writes.
-        var col = [T](repeating: 0, count: Tn), mcol = [T](repeating: 0, count: Tn)
+        var col = [T](repeating: 0, count: Tn), mcol = [UInt8](repeating: 0, count: Tn)
         for b in 0..<B {
             for n in 0..<N {
                 let s = rec[b * N + n]

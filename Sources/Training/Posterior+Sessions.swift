@@ -43,7 +43,7 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
             let w = 1 / Double(samples)
             add(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
             add(m.core.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
-            add(m.core.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
+            add(m.core.generatorStates, width: Hg, ld: m.core.generatorStatesLd, rows: rows, T: T, B: B, into: &gens, weight: w)
             if U > 0 { add(m.core.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
         }
         for (b, k) in rows.enumerated() {
@@ -59,11 +59,14 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
 }
 
 /// Adds weight·src[t,b,j] into out[k,t,j] for the chunk's trials k = rows[b].
-private func add(_ src: UnsafePointer<Float>, width w: Int, rows: [Int], T: Int, B: Int, into out: inout [Double], weight: Double) {
+/// ld: the source's row stride, when wider than w.
+private func add(_ src: UnsafePointer<Float>, width w: Int, ld: Int? = nil, rows: [Int], T: Int, B: Int,
+                 into out: inout [Double], weight: Double) {
+    let ld = ld ?? w
     out.withUnsafeMutableBufferPointer { o in
         for (b, k) in rows.enumerated() {
             for t in 0..<T {
-                let sp = src + (t * B + b) * w, d = (k * T + t) * w
+                let sp = src + (t * B + b) * ld, d = (k * T + t) * w
                 for j in 0..<w { o[d + j] += weight * Double(sp[j]) }
             }
         }

@@ -95,7 +95,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
                 }
             }
             accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
-            accumulate(m.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
+            accumulate(m.generatorStates, width: Hg, ld: m.generatorStatesLd, rows: rows, T: T, B: B, into: &gens, weight: w)
             if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
             if E > 0 {
                 for (b, k) in rows.enumerated() {
@@ -121,13 +121,15 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
     return out
 }
 
-/// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b].
-private func accumulate(_ src: UnsafePointer<Float>, width w: Int, rows: [Int], T: Int, B: Int,
+/// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b]; src's rows
+/// are `ld` apart (default w).
+private func accumulate(_ src: UnsafePointer<Float>, width w: Int, ld: Int? = nil, rows: [Int], T: Int, B: Int,
                         into out: inout [Double], weight: Double, transform: (Double) -> Double = { $0 }) {
+    let ld = ld ?? w
     out.withUnsafeMutableBufferPointer { o in
         for (b, k) in rows.enumerated() {
             for t in 0..<T {
-                let s = src + (t * B + b) * w, d = (k * T + t) * w
+                let s = src + (t * B + b) * ld, d = (k * T + t) * w
                 for j in 0..<w { o[d + j] += weight * transform(Double(s[j])) }
             }
         }

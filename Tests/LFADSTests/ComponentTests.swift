@@ -282,17 +282,17 @@ struct ComponentTests {
         a.draw(hp, trials: trialsA, epoch: 2, step: 5, kind: .training, svMasks: svA)
         c.draw(hp, trials: trialsC, epoch: 2, step: 5, kind: .training, svMasks: svC)
         let d = a.dims, T = d.T
-        // (name, buffer in a, buffer in c, width, per step?)
-        let tensors: [(String, Buffer<Double>, Buffer<Double>, Int, Bool)] = [
-            ("dIn", a.dIn, c.dIn, d.N, true), ("dIc", a.dIc, c.dIc, 2 * d.Eic, false),
-            ("dCi", a.dCi, c.dCi, 2 * d.Eci, true), ("dPhi", a.dPhi, c.dPhi, d.F, true),
-            ("dG0", a.dG0, c.dG0, d.Hg, false), ("dG", a.dG, c.dG, d.Hg, true),
-            ("cdKeep", a.cdKeep, c.cdKeep, d.N, true), ("cdGrad", a.cdGrad, c.cdGrad, d.N, true),
-            ("svMask", a.svMask, c.svMask, d.N, true), ("epsIc", a.epsIc, c.epsIc, d.D, false),
-            ("epsCo", a.epsCo, c.epsCo, d.U, true), ("epsKl", a.epsKl, c.epsKl, d.U, true),
+        // (name, values in a, values in c, width, per step?)
+        let tensors: [(String, [Double], [Double], Int, Bool)] = [
+            ("dIn", a.dIn.array, c.dIn.array, d.N, true), ("dIc", a.dIc.array, c.dIc.array, 2 * d.Eic, false),
+            ("dCi", a.dCi.array, c.dCi.array, 2 * d.Eci, true), ("dPhi", a.dPhi.array, c.dPhi.array, d.F, true),
+            ("dG0", a.dG0.array, c.dG0.array, d.Hg, false), ("dG", a.dG.array, c.dG.array, d.Hg, true),
+            ("cdKeep", a.cdKeep.array, c.cdKeep.array, d.N, true), ("cdGrad", a.cdGrad.array, c.cdGrad.array, d.N, true),
+            ("svMask", a.svMask.array, c.svMask.array, d.N, true), ("epsIc", a.epsIc.array, c.epsIc.array, d.D, false),
+            ("epsCo", a.epsCo.array, c.epsCo.array, d.U, true), ("epsKl", a.epsKl.array, c.epsKl.array, d.U, true),
         ]
         for (name, ba, bc, w, perStep) in tensors {
-            func slice(_ buf: Buffer<Double>, batch: Int, b: Int) -> [Double] {
+            func slice(_ buf: [Double], batch: Int, b: Int) -> [Double] {
                 perStep ? (0..<T).flatMap { t in (0..<w).map { buf[(t * batch + b) * w + $0] } }
                         : (0..<w).map { buf[b * w + $0] }
             }

@@ -133,9 +133,10 @@ struct ExternalInputTests {
             return n
         }
         let a = draw(base, .training), b = draw(hp, .training)
-        for (x, y) in [(a.dIn, b.dIn), (a.dIc, b.dIc), (a.dCi, b.dCi), (a.dPhi, b.dPhi), (a.dG0, b.dG0), (a.dG, b.dG),
-                       (a.cdKeep, b.cdKeep), (a.cdGrad, b.cdGrad), (a.svMask, b.svMask), (a.epsIc, b.epsIc),
-                       (a.epsCo, b.epsCo), (a.epsKl, b.epsKl)] {
+        for (x, y) in [(a.dIn.array, b.dIn.array), (a.dIc.array, b.dIc.array), (a.dCi.array, b.dCi.array),
+                       (a.dPhi.array, b.dPhi.array), (a.dG0.array, b.dG0.array), (a.dG.array, b.dG.array),
+                       (a.cdKeep.array, b.cdKeep.array), (a.cdGrad.array, b.cdGrad.array), (a.svMask.array, b.svMask.array),
+                       (a.epsIc.array, b.epsIc.array), (a.epsCo.array, b.epsCo.array), (a.epsKl.array, b.epsKl.array)] {
             #expect(x.count == y.count)
             #expect((0..<x.count).allSatisfy { x[$0].bitPattern == y[$0].bitPattern })
         }

@@ -44,6 +44,10 @@ struct GoldenTests {
             buf.copy(from: timeMajor(try f.readDouble(n).values, B: B, T: T))
         }
         func asIs(_ n: String, into buf: Buffer<Double>) throws { buf.copy(from: try f.readDouble(n).values) }
+        func batchMajor(_ n: String, into mask: Mask<Double>) throws {
+            mask.copy(from: timeMajor(try f.readDouble(n).values, B: B, T: T))
+        }
+        func asIs(_ n: String, into mask: Mask<Double>) throws { mask.copy(from: try f.readDouble(n).values) }
         try batchMajor("inputs/sv_mask", into: noise.svMask)
         noise.svApplied = hp.svRate > 0   // the reference's training pass applies its SV mask
         try batchMajor("noise/do_in", into: noise.dIn)
@@ -92,16 +96,17 @@ struct GoldenTests {
             let ref = try f.readDouble("losses/\(n)").values[0]
             #expect(Self.relError([got], [ref]) < 1e-10, "\(name) losses/\(n): \(got) vs \(ref)")
         }
-        func out(_ n: String, _ buf: UnsafeMutablePointer<Double>, width: Int, timeMajorStates: Bool = true) throws {
-            let ref = try f.readDouble("outputs/\(n)").values
-            let ours = Array(UnsafeBufferPointer(start: buf, count: ref.count))
+        /// ld: the row stride of buf when wider than width (the generator's states live in its input rows).
+        func out(_ n: String, _ buf: UnsafeMutablePointer<Double>, width: Int, ld: Int? = nil, timeMajorStates: Bool = true) throws {
+            let ref = try f.readDouble("outputs/\(n)").values, ld = ld ?? width
+            let ours = (0..<(ref.count / width)).flatMap { r in (0..<width).map { buf[r * ld + $0] } }
             let cmp = timeMajorStates ? Self.timeMajor(ref, B: d.B, T: d.T) : ref
             #expect(Self.relError(ours, cmp) < 1e-10, "\(name) outputs/\(n)")
         }
         try out("logrates", m.logRates.p, width: d.N)
         try out("factors", m.phi.p, width: d.F)
-        try out("gen_states", m.gen.output(0), width: d.Hg)
-        try out("g0", m.gen.initial, width: d.Hg, timeMajorStates: false)
+        try out("gen_states", m.generatorStates, width: d.Hg, ld: m.generatorStatesLd)
+        try out("g0", m.gen.initial, width: d.Hg, ld: m.gen.stateLd, timeMajorStates: false)
         try out("ic_mean", m.icMean.p, width: d.D, timeMajorStates: false)
         try out("ic_var", m.icVar.p, width: d.D, timeMajorStates: false)
         if d.hasController {

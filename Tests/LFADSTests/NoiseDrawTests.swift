@@ -30,6 +30,11 @@ struct NoiseDrawTests {
                 }
             }
         }
+        func check(_ m: Mask<Float>, width w: Int, perStep: Bool, _ p: StreamPurpose, _ value: (inout SplitMix64) -> Float) {
+            let values = Buffer<Float>(m.count)
+            values.copy(from: m.array)
+            check(values, width: w, perStep: perStep, p, value)
+        }
         let keep = 1 - hp.dropoutRate
         let drop: (inout SplitMix64) -> Float = { $0.uniform() < keep ? Float(1 / keep) : 0 }
         check(noise.dIn, width: d.N, perStep: true, .dropoutInput, drop)
