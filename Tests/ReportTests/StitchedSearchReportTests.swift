@@ -156,8 +156,22 @@ struct StitchedSearchReportTests {
             let t = try #require(runs.rows.first { $0.row == row })
             #expect(Double(rec[header.firstIndex(of: "valid_bits_per_spike_sess1")!]) == runs.metric(t, "valid_bits_per_spike_sess1"))
         }
+        // best_by_session.csv: the search's own selection of each size, one line per session.
+        let ps = try String(contentsOfFile: rep + "/best_by_session.csv", encoding: .utf8)
+            .components(separatedBy: "\r\n").filter { !$0.isEmpty }.map { $0.components(separatedBy: ",") }
+        let ph = ps[0], col = { (n: String) in ph.firstIndex(of: n)! }
+        let mine = ps.dropFirst().filter { $0[col("search_selection")] == "1" }
+        #expect(mine.count == 9 && summary.files.contains("best_by_session.csv"))
+        for rec in mine {
+            let s = Int(rec[col("session")])!, t = try #require(runs.rows.first { $0.row == Int(rec[col("row")])! })
+            #expect(rec[col("session_file")] == "s\(s).h5")
+            for name in ["valid_bits_per_spike", "valid_rate_nll", "valid_r2_pooled"] {
+                #expect(Double(rec[col(name)]) == runs.metric(t, "\(name)_sess\(s)"), "\(name) session \(s)")
+            }
+            #expect(rec[col("valid_cobps")].isEmpty == (s != 1))
+        }
         let html = try String(contentsOfFile: rep + "/index.html", encoding: .utf8)
-        #expect(html.contains("valid_bits_per_spike_sess2"))
+        #expect(html.contains("best_by_session.csv (27 rows)"))
 
         // A session file with another T stops a --force rerun before it removes these results.
         try Self.sessions(data + "-bad", badT: true)
