@@ -229,3 +229,34 @@ struct StitchedSearchReportTests {
         #expect(FileManager.default.fileExists(atPath: "\(dir)/best/size1/rates_s1.h5"))
     }
 }
+
+extension StitchedSearchReportTests {
+    /// A stitched search stopped after one trial and resumed (its sessions read again from the
+    /// saved config) gives the uninterrupted search's table.
+    @Test func aResumedStitchedSearchGivesTheSameTable() throws {
+        let data = SearchFixture.base + "/stitched-resume-data"
+        try Self.sessions(data)
+        let search = Self.random.replacingOccurrences(of: "[1.0, 0.5, 40]", with: "[1.0, 0.5]")
+            .replacingOccurrences(of: "trials_per_size: 2", with: "trials_per_size: 1")
+        let yaml = Self.config("\(data)/s*.h5", search: search).replacingOccurrences(of: "max_epochs: 3", with: "max_epochs: 2")
+        let (full, exit) = try SearchFixture.runSearch(yaml, name: "stitched-full")
+        #expect(exit == .ok)
+        let dir = SearchFixture.base + "/stitched-resumed"
+        try yaml.write(toFile: dir + ".yaml", atomically: true, encoding: .utf8)
+        var o = RunOptions(outDir: dir)
+        o.configPath = dir + ".yaml"; o.stopAfter = 1
+        #expect(try SearchRun.run(o, log: { _ in }) == .interrupted)
+        o.configPath = nil; o.stopAfter = nil; o.resume = true
+        var lines: [String] = []
+        #expect(try SearchRun.run(o, log: { lines.append($0) }) == .ok)
+        #expect(lines.contains { $0.contains("1 of 2 rows done") }, "\(lines)")
+        let a = try H5File.open(full + "/results.h5"), b = try H5File.open(dir + "/results.h5")
+        for name in ["valid_nll", "valid_bits_per_spike_sess0", "valid_r2_pooled_sess2", "valid_bits_per_spike"] {
+            #expect(try SearchFixture.metricColumn(a, name) == SearchFixture.metricColumn(b, name), "\(name)")
+        }
+        for s in 0..<3 {
+            let p = "subsets/size1/sess\(s)/train_inds"
+            #expect(try a.readInt64(p).values == b.readInt64(p).values)
+        }
+    }
+}
