@@ -28,12 +28,12 @@ extension SearchRun {
         }
         let sessionSizes = try sizes(spec.sizes, set: set, batchSize: hp.batchSize)
         if hp.readinInit == "pcr" {
-            // Every size fits its PCR read-ins on its own subset; a subset that cannot be fitted (a
-            // session missing a condition) is refused now rather than when its first trial starts.
+            // Every size fits its PCR read-ins on its own subset (SearchWorker.pcrSubset); a subset that
+            // cannot be fitted is refused now rather than when its first trial starts.
             let worker = SearchWorker(sessions: set, sessionSizes: sessionSizes, seed: spec.seed, subsampleValid: spec.subsampleValid)
             for (si, n) in sessionSizes.enumerated() {
                 var warnings: [String] = []
-                do { _ = try SessionInit.parameters(hp, sessions: worker.sessionSubset(size: si), warnings: &warnings) } catch {
+                do { _ = try SessionInit.parameters(hp, sessions: worker.pcrSubset(size: si), warnings: &warnings) } catch {
                     throw RunError("search.sizes: size \(spec.sizes[si]) takes \(n.map(String.init).joined(separator: " / ")) train trials of the sessions, on which readin_init: pcr cannot be fitted: \(error); use a larger size or readin_init: random")
                 }
             }

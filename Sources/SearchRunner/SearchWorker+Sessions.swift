@@ -32,6 +32,21 @@ extension SearchWorker {
         return set
     }
 
+    /// What the PCR read-ins of size `si` are fitted on: its subset, keeping only the train trials of
+    /// conditions every session's subset has. PCR stacks the sessions' condition PSTHs, so it needs
+    /// the same conditions in every session, and a small stratified subset can miss one in one
+    /// session. The full train splits `train` accepts have them all, so there this changes nothing.
+    func pcrSubset(size si: Int) -> SessionSet {
+        let set = sessionSubset(size: si)
+        let conds = set.sessions.compactMap { $0.trainConditions.map(Set.init) }
+        guard conds.count == set.sessions.count, let common = conds.dropFirst().reduce(conds.first, { $0?.intersection($1) }),
+              conds.contains(where: { $0 != common }) else { return set }
+        return SessionSet(set.sessions.map { d in
+            let keep = d.trainConditions!.indices.filter { common.contains(d.trainConditions![$0]) }
+            return d.restricted(train: keep, valid: Array(0..<d.validCount))
+        })
+    }
+
     /// Every session's metrics on its full valid split (nothing for a session with non-finite rates),
     /// and the unweighted mean over sessions of each metric all sessions have: StitchedRun's aggregate.
     func sessionMetrics(hp: Hyperparameters, params: [Float]) -> [String: Double] {

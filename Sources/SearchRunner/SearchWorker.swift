@@ -89,9 +89,9 @@ public final class SearchWorker {
         if sessionSet != nil {
             let subset = sessionSubset(size: item.sizeIndex)
             trainer = Trainer(hp: hp, sessions: subset.sessions.map(StitchedRun.trainingData), comm: comm)
-            initial = { [hp] in
+            initial = { [hp, si = item.sizeIndex] in
                 var warnings: [String] = []   // rank deficiency of a small subset's PCR: the fit still holds
-                return try SessionInit.parameters(hp, sessions: subset, warnings: &warnings)
+                return try SessionInit.parameters(hp, sessions: self.pcrSubset(size: si), warnings: &warnings)
             }
         } else {
             hp.adoptLayout(of: dataset)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import App
+import Config
 import ModelIO
 @testable import Report
 import Search
@@ -189,8 +190,7 @@ struct StitchedSearchReportTests {
         let data = SearchFixture.base + "/stitched-sizes"
         try Self.sessions(data)
         for (sizes, message) in [("[1.0, 80]", "80 trials is more than the 72 train trials of the 3 sessions"),
-                                 ("[10]", "takes 3 of the 19 train trials of \(data)/s0.h5 (session 0), fewer than its per-session batch B_s = 4"),
-                                 ("[13]", "size 13.0 takes 4 / 4 / 5 train trials of the sessions, on which readin_init: pcr cannot be fitted: \(data)/s1.h5: its train conditions differ")] {
+                                 ("[10]", "takes 3 of the 19 train trials of \(data)/s0.h5 (session 0), fewer than its per-session batch B_s = 4")] {
             let search = Self.random.replacingOccurrences(of: "[1.0, 0.5, 40]", with: sizes)
             let e = #expect(throws: (any Error).self) {
                 try SearchFixture.runSearch(Self.config("\(data)/s*.h5", search: search), name: "stitched-sizes-run")
@@ -199,6 +199,30 @@ struct StitchedSearchReportTests {
             #expect("\(e!)".contains("\(data)/s0.h5"))
             #expect(!FileManager.default.fileExists(atPath: SearchFixture.base + "/stitched-sizes-run/results.h5"))
         }
+    }
+
+    /// A small size's subsets miss a condition in some session; its PCR read-ins are fitted on the
+    /// conditions every session's subset has (PCR stacks the same conditions' PSTHs), while training
+    /// keeps the whole subset.
+    @Test func pcrOfASmallSizeUsesTheConditionsEverySessionHas() throws {
+        let data = SearchFixture.base + "/stitched-pcr"
+        try Self.sessions(data)
+        let set = try SessionSet.load(["\(data)/s*.h5"], batchSize: 12)
+        let n = SessionSubsets.counts(13, of: set.sessions.map(\.trainCount))
+        let w = SearchWorker(sessions: set, sessionSizes: [n], seed: 5, subsampleValid: true)
+        let subset = w.sessionSubset(size: 0).sessions, pcr = w.pcrSubset(size: 0).sessions
+        let sets = subset.map { Set($0.trainConditions!) }
+        let common = sets.dropFirst().reduce(sets[0]) { $0.intersection($1) }
+        #expect(sets.contains { $0 != common } && !common.isEmpty, "the subsets' conditions differ: \(sets)")
+        for (d, p) in zip(subset, pcr) {
+            #expect(Set(p.trainConditions!) == common)
+            #expect(p.trainCount == d.trainConditions!.filter(common.contains).count && p.trainInds.allSatisfy(d.trainInds.contains))
+        }
+        var hp = try StitchedRun.load(["\(data)/s*.h5"], config: RunConfig.parse(Self.config("\(data)/s*.h5", search: Self.random), origin: "test")).1
+        hp.readinInit = "pcr"
+        var warnings: [String] = []
+        #expect(throws: (any Error).self) { try SessionInit.parameters(hp, sessions: w.sessionSubset(size: 0), warnings: &warnings) }
+        #expect(try SessionInit.parameters(hp, sessions: w.pcrSubset(size: 0), warnings: &warnings).allSatisfy(\.isFinite))
     }
 
     /// PBT on sessions: every member-generation carries per-session metrics, and exploit hands on
