@@ -7,8 +7,8 @@ public final class SessionTraining {
     let svTrain: [[[Float]]]?, svValid: [[[Float]]]?
     var models: [[Int]: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
     var xs: [[Float]]
-    /// The last validation pass's held-in NLL and NLL_sv of each session (trial-weighted means).
-    public internal(set) var validRecon: [Double], validSv: [Double]
+    /// The last validation pass's total loss, held-in NLL and NLL_sv of each session (trial-weighted means).
+    public internal(set) var validTotal: [Double], validRecon: [Double], validSv: [Double]
 
     init(hp: Hyperparameters, sessions: [TrainingData]) {
         self.sessions = sessions
@@ -17,7 +17,7 @@ public final class SessionTraining {
             svValid = sessions.enumerated().map { s, d in d.valid.inds.map { sessionValidationMask(hp, session: s, split: 1, trialIndex: $0) } }
         } else { svTrain = nil; svValid = nil }
         xs = sessions.map { _ in [] }
-        validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
+        validTotal = sessions.map { _ in .nan }; validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
     }
 
     func model(_ hp: Hyperparameters, batches: [Int]) -> (StitchedModel<Float>, SessionNoise<Float>) {
@@ -160,6 +160,7 @@ extension Trainer {
         for s in 0..<S {
             let K = Double(max(st.sessions[s].valid.trials, 1))
             st.validRecon[s] = sums[3 * s + 1] / K
+            st.validTotal[s] = sums[3 * s] / K
             st.validSv[s] = hp.svRate > 0 ? sums[3 * s + 2] / K : .nan
             total += sums[3 * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[3 * s + 2] / K / Double(S)
         }
