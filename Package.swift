@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "AppTests", dependencies: ["TestSupport", "App", "SearchRunner", "ModelIO", "Store", "Config", "LFADS", "Training"]),
         .testTarget(name: "SearchRunnerTests", dependencies: ["TestSupport", "SearchRunner", "App", "Store", "Search", "Config", "LFADS"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Store", "LFADS"]),
-        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App", "SearchRunner"]),
+        .testTarget(name: "ReportTests", dependencies: ["TestSupport", "Report", "Store", "App", "SearchRunner", "ModelIO", "Search", "Config"]),
         .testTarget(name: "NLBTests", dependencies: ["TestSupport", "NLB", "Store", "ModelIO", "App", "SearchRunner", "Training"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Config", "LFADS", "Training"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "LFADS"]),

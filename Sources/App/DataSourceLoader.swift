@@ -39,9 +39,9 @@ package enum DataSourceLoader {
     package static func read(_ source: DataSource?, synthPath: String, domain: DataDomain = .counts,
                               missing: Bool = false, extDim: Int = 0) throws -> SpikeDataset {
         try check(source)
-        // train and eval take the stitched path (StitchedRun) before reading; what reaches here is a search.
+        // train, eval and search take the stitched path (StitchedRun, SearchRun.prepareSessions) before reading.
         if case .sessions? = source {
-            throw RunError("data.sessions (multi-session stitching, docs/model.md §18) works with train and eval; search does not support it yet")
+            throw RunError("data.sessions (multi-session stitching, docs/model.md §18) names several files; they are read as a SessionSet, not as one dataset")
         }
         if case .file(let path) = source { return try SpikeDataset.load(path: path, domain: domain, missing: missing, extDim: extDim) }
         return try SpikeDataset.load(path: synthPath, domain: domain, missing: missing, extDim: extDim)

@@ -4,14 +4,14 @@ import Vocabulary
 
 /// DIR/metrics.json of `train`, and the metrics of `eval`: how the run ended (train only), then every
 /// metric by its `Metric` name. Written as one JSON object with sorted keys; a non-finite number is null.
-struct RunMetrics {
+package struct RunMetrics {
     struct Ending {
         var status: String, stopReason: String, stopDetail: String, selected: String
         var epochs: Int, bestEpoch: Int
     }
 
     var ending: Ending?
-    var values: [String: Double] = [:]
+    package var values: [String: Double] = [:]
 
     subscript(_ m: Metric) -> Double? {
         get { values[m] }
@@ -19,7 +19,7 @@ struct RunMetrics {
     }
 
     /// One `"key": value` line per entry, keys sorted (the layout scripts grep); non-finite is null.
-    var json: String {
+    package var json: String {
         var entries: [String: String] = [:]
         if let e = ending {
             entries[RunField.status.rawValue] = jsonText(e.status)
@@ -48,4 +48,9 @@ struct RunMetrics {
         }
         return s
     }
+}
+
+extension RunMetrics {
+    /// No ending and no values (eval, and the selected models of a stitched search).
+    package static var empty: RunMetrics { RunMetrics() }
 }

@@ -3,8 +3,8 @@ import ModelIO
 
 /// Initial parameters of a stitched model (docs/model.md §18): the base rule for every tensor
 /// (`readin_init: random`: N(0, 1/in) weights, zero biases), then with `pcr` the adapters of PCRReadin.
-enum SessionInit {
-    static func parameters(_ hp: Hyperparameters, sessions: SessionSet, warnings: inout [String]) throws -> [Float] {
+package enum SessionInit {
+    package static func parameters(_ hp: Hyperparameters, sessions: SessionSet, warnings: inout [String]) throws -> [Float] {
         var p: [Float] = Initialization.parameters(hp, seed: UInt64(hp.seed))
         guard hp.readinInit == "pcr" else { return p }
         let layout = ParameterLayout(hp)

@@ -8,10 +8,10 @@ import Vocabulary
 
 /// `train` on several session files with one stitched model (docs/model.md §18): the phases of
 /// TrainRun, with a SessionSet instead of one dataset, and per-session outputs.
-enum StitchedRun {
+package enum StitchedRun {
     /// The sessions' data and the model's hyperparameters: every session's shape from its file,
     /// T shared, readin_dim required. Errors name the file.
-    static func load(_ patterns: [String], config: RunConfig) throws -> (SessionSet, Hyperparameters) {
+    package static func load(_ patterns: [String], config: RunConfig) throws -> (SessionSet, Hyperparameters) {
         var hp = config.hps
         guard hp.readinDim >= 1 else {
             throw RunError("data.sessions needs hps.readin_dim ≥ 1 (the size of every session's read-in)")
@@ -23,7 +23,7 @@ enum StitchedRun {
         return (set, hp)
     }
 
-    static func trainingData(_ d: SpikeDataset) -> TrainingData {
+    package static func trainingData(_ d: SpikeDataset) -> TrainingData {
         TrainingData(train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
                      valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1),
                      T: d.T, N: d.N)
@@ -113,7 +113,7 @@ enum StitchedRun {
     /// Infers every session, writes `<stem>_<session stem>.h5` per session into dir, and returns the
     /// metrics: per session under Metric.session(s), and their unweighted mean under the plain names.
     /// Nil (nothing written) when a session's rates are not finite.
-    static func writeSessions(hp: Hyperparameters, params: [Float], set: SessionSet, estimator: RateEstimator, dir: String,
+    package static func writeSessions(hp: Hyperparameters, params: [Float], set: SessionSet, estimator: RateEstimator, dir: String,
                               stem: String, psthSmoothingMs: Double, attributes: [String: String],
                               base: RunMetrics) throws -> RunMetrics? {
         var infs: [InferredSplits] = []

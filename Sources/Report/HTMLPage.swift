@@ -9,7 +9,7 @@ public enum HTMLPage {
     public static let maxTrialRows = 3000
 
     public static func render(runs: [SearchResults], figures: [Figure], trials: CSVWriter, best: CSVWriter,
-                              notices: [String], files: [String], generated: Date = Date()) -> String {
+                              notices: [String], files: [String], generated: Date = Date(), perSession: CSVWriter? = nil) -> String {
         var h = """
             <!DOCTYPE html>
             <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
@@ -57,6 +57,12 @@ public enum HTMLPage {
 
         h += "<h2 id=\"tables\">Tables</h2>\n"
         h += "<h3>best_by_size.csv (\(best.recordCount) rows)</h3>\n<div class=\"scroll\">\(table(best, limit: nil))</div>\n"
+        if let perSession {
+            // Stitched searches: the overall numbers above are unweighted means over these sessions.
+            h += "<h3>best_by_session.csv (\(perSession.recordCount) rows)</h3>\n"
+                + "<p class=\"meta\">Stitched models: each selected row's numbers per session; the overall numbers above are their unweighted mean.</p>\n"
+                + "<div class=\"scroll\">\(table(perSession, limit: nil))</div>\n"
+        }
         let shown = min(trials.recordCount, maxTrialRows)
         h += "<details><summary>trials.csv (\(trials.recordCount) rows\(shown < trials.recordCount ? ", first \(shown) shown" : ""))</summary>\n"
         h += "<div class=\"scroll tall\">\(table(trials, limit: maxTrialRows))</div></details>\n"

@@ -30,7 +30,8 @@ public enum ReportBuilder {
         let trials = Tables.trials(runs), history = Tables.history(runs), best = Tables.bestBySize(runs)
         let figures = Figures.all(runs)
         let notices = runs.flatMap(\.missing)
-        var files = ["index.html", "trials.csv", "history.csv", "best_by_size.csv"]
+        let perSession = SessionTables.bestBySession(runs)
+        var files = ["index.html", "trials.csv", "history.csv", "best_by_size.csv"] + (perSession == nil ? [] : ["best_by_session.csv"])
         files += figures.map { $0.id + ".svg" }
 
         func put(_ name: String, _ text: String) throws {
@@ -42,9 +43,10 @@ public enum ReportBuilder {
         try put("trials.csv", trials.text)
         try put("history.csv", history.text)
         try put("best_by_size.csv", best.text)
+        if let perSession { try put("best_by_session.csv", perSession.text) }
         for f in figures { try put(f.id + ".svg", f.svg()) }
         try put("index.html", HTMLPage.render(runs: runs, figures: figures, trials: trials, best: best,
-                                              notices: notices, files: files))
+                                              notices: notices, files: files, perSession: perSession))
 
         for r in runs {
             let counts = r.statusCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
@@ -53,6 +55,7 @@ public enum ReportBuilder {
         for n in notices { log("missing: \(n)") }
         log("wrote \((outDir as NSString).appendingPathComponent("index.html")) and \(files.count - 1) more files: "
             + "trials.csv (\(trials.recordCount) rows), history.csv (\(history.recordCount)), best_by_size.csv (\(best.recordCount)), "
+            + (perSession.map { "best_by_session.csv (\($0.recordCount)), " } ?? "")
             + "\(figures.count) figures")
         return ReportSummary(outDir: outDir, files: files, trialRows: trials.recordCount, historyRows: history.recordCount,
                              bestRows: best.recordCount, notices: notices)

@@ -44,8 +44,7 @@ public enum MPISearch {
             return try coordinate(SearchSession(setup: s, options: o, log: log), world: world, layout: layout, log: log)
         }
         guard let group else { throw ClusterError("rank \(world.rank) is in no model group") }
-        let worker = SearchWorker(dataset: setup.dataset, sizes: setup.sizes, seed: setup.spec.seed,
-                                  subsampleValid: setup.spec.subsampleValid)
+        let worker = setup.makeWorker()
         let members = layout.members(of: layout.group(of: world.rank)!)
         return try serve(worker, world: world, group: group, leaderWorldRank: members[0], members: members,
                          dir: setup.dir, searched: setup.spec.space.keys.sorted())

@@ -34,12 +34,21 @@ enum ParallelResults {
                       plan: SearchPlan?, best: [ResultsFile.Best], trained: [Int: Trained]) throws {
         let tmp = path + ".parallel-tmp"
         let f = try H5File.createParallel(tmp, communicator: world.handle)
-        let cols = ResultsFile.columns(hpCount: L.spec.searched.count, epochs: L.epochs, asyncPBT: L.spec.isAsyncPBT)
+        let S = worker.sessionCount
+        let cols = ResultsFile.columns(hpCount: L.spec.searched.count, epochs: L.epochs, asyncPBT: L.spec.isAsyncPBT, sessions: S)
         for c in cols {
             try f.createRows(c.name, rows: L.rows, rowShape: c.isMatrix ? [c.width] : [],
                              type: c.int64 ? .int64 : .float64, fill: c.int64 ? -1 : .nan)
         }
-        for b in L.best {
+        for b in L.best where S > 0 {
+            // A stitched model's rates are per session, in DIR/best/size<i>/ (docs/search.md §8).
+            let g = "best/size\(b.sizeIndex)"
+            try f.createRows("\(g)/session_train_counts", rows: S, rowShape: [], type: .int64, fill: -1)
+            try f.setAttribute("row", int64: Int64(b.row), on: g)
+            try f.setAttribute("fitness", double: b.fitness, on: g)
+            try f.setAttribute("select_by", string: L.spec.selectBy.rawValue, on: g)
+        }
+        for b in L.best where S == 0 {
             let g = "best/size\(b.sizeIndex)"
             try f.createRows("\(g)/valid_rates", rows: L.validCount, rowShape: [L.T, L.N], type: .float32, fill: .nan)
             try f.createRows("\(g)/valid_factors", rows: L.validCount, rowShape: [L.T, L.F], type: .float32, fill: .nan)
@@ -59,7 +68,7 @@ enum ParallelResults {
         let trainedCols = cols.filter(\.fromTraining), bookCols = cols.filter { !$0.fromTraining }
         for (row, t) in trained.sorted(by: { $0.key < $1.key }) {
             let v = ResultsFile.trainingValues(hps: t.hps, metrics: t.result.metrics, history: t.result.history,
-                                               searched: L.spec.searched, epochs: L.epochs)
+                                               searched: L.spec.searched, epochs: L.epochs, sessions: S)
             for (c, values) in zip(trainedCols, v) { try put(c, row: row, values) }
         }
         if let plan {
@@ -67,11 +76,14 @@ enum ParallelResults {
                 for (c, values) in zip(bookCols, ResultsFile.bookkeeping(r, plan: plan)) { try put(c, row: r.row, values) }
                 if L.trainedBy[r.row] == nil {
                     let v = ResultsFile.trainingValues(hps: r.hps, metrics: r.metrics, history: r.history,
-                                                       searched: L.spec.searched, epochs: L.epochs)
+                                                       searched: L.spec.searched, epochs: L.epochs, sessions: S)
                     for (c, values) in zip(trainedCols, v) { try put(c, row: r.row, values) }
                 }
             }
-            for b in best {
+            for b in best where S > 0 {
+                try f.writeRows("best/size\(b.sizeIndex)/session_train_counts", at: 0, int64s: (b.sessionTrainCounts ?? []).map(Int64.init))
+            }
+            for b in best where S == 0 {
                 let g = "best/size\(b.sizeIndex)"
                 try f.writeRows("\(g)/valid_rates", at: 0, floats: b.validRates)
                 try f.writeRows("\(g)/valid_factors", at: 0, floats: b.validFactors)

@@ -14,6 +14,12 @@ import Vocabulary
 /// column model.
 public enum ResultsFile {
     static let metricNames = Metric.resultsColumns.map(\.rawValue)
+
+    /// The metrics columns of a search over `sessions` stitched sessions (0: not stitched): the
+    /// overall ones, then per session `<metric>_sess<s>` (docs/search.md §8).
+    public static func metricNames(sessions S: Int) -> [String] {
+        metricNames + (0..<S).flatMap { s in SearchWorker.sessionMetricColumns.map { $0.session(s) } }
+    }
     /// history/<column> datasets: every history column but the epoch number (the row's position).
     static let historyColumns = HistoryColumn.allCases.filter { $0 != .epoch }
 
@@ -21,6 +27,8 @@ public enum ResultsFile {
         public var sizeIndex: Int, row: Int, fitness: Double
         public var validRates: [Float], validFactors: [Float], trainRates: [Float]
         public var trainInds: [Int], validInds: [Int]
+        /// A stitched search: the selected size's train trials per session (its rates are in files).
+        public var sessionTrainCounts: [Int]? = nil
     }
 
     /// One dataset of the trials table: `width` values per row.
@@ -38,20 +46,21 @@ public enum ResultsFile {
     static let asyncColumns = ["start_row", "completed_as"]
 
     /// The table's datasets in file order; E = epochs per history row.
-    public static func columns(hpCount H: Int, epochs E: Int, asyncPBT: Bool = false) -> [Column] {
+    public static func columns(hpCount H: Int, epochs E: Int, asyncPBT: Bool = false, sessions S: Int = 0) -> [Column] {
         ["row", "size_index", "size", "trial", "generation", "status", "seed", "parent"].map {
             Column(name: "trials/\($0)", width: 1, int64: true, fromTraining: false)
         } + [Column(name: "trials/hps", width: H, int64: false, fromTraining: true),
-             Column(name: "trials/metrics", width: metricNames.count, int64: false, fromTraining: true),
+             Column(name: "trials/metrics", width: metricNames(sessions: S).count, int64: false, fromTraining: true),
              Column(name: "trials/fitness", width: 1, int64: false, fromTraining: false)]
             + historyColumns.map { Column(name: "history/\($0.rawValue)", width: E, int64: false, fromTraining: true) }
             + (asyncPBT ? asyncColumns.map { Column(name: "trials/\($0)", width: 1, int64: true, fromTraining: false) } : [])
     }
 
     /// Row r's values for every column, in `columns` order (int64 columns as exact Doubles).
-    public static func rowValues(_ r: TrialRecord, plan: SearchPlan, epochs E: Int) -> [[Double]] {
+    public static func rowValues(_ r: TrialRecord, plan: SearchPlan, epochs E: Int, sessions S: Int = 0) -> [[Double]] {
         let book = bookkeeping(r, plan: plan)
-        let trained = trainingValues(hps: r.hps, metrics: r.metrics, history: r.history, searched: plan.spec.searched, epochs: E)
+        let trained = trainingValues(hps: r.hps, metrics: r.metrics, history: r.history, searched: plan.spec.searched,
+                                     epochs: E, sessions: S)
         return Array(book.prefix(8)) + trained.prefix(2) + [book[8]] + trained.dropFirst(2) + book.dropFirst(9)
     }
 
@@ -64,8 +73,8 @@ public enum ResultsFile {
 
     /// The trained model's columns of a row: hps, metrics, then each history column.
     public static func trainingValues(hps: [String: Double], metrics: [String: Double], history: [[Double]],
-                                      searched: [String], epochs E: Int) -> [[Double]] {
-        var out = [searched.map { hps[$0] ?? .nan }, metricNames.map { metrics[$0] ?? .nan }]
+                                      searched: [String], epochs E: Int, sessions S: Int = 0) -> [[Double]] {
+        var out = [searched.map { hps[$0] ?? .nan }, metricNames(sessions: S).map { metrics[$0] ?? .nan }]
         for column in historyColumns {
             let c = column.index
             var v = [Double](repeating: .nan, count: E)
@@ -84,8 +93,9 @@ public enum ResultsFile {
                       best: [Best], complete: Bool, maxEpochs: Int) throws {
         let rows = plan.rows, K = rows.count
         let E = epochs(plan: plan, maxEpochs: maxEpochs)
-        let cols = columns(hpCount: plan.spec.searched.count, epochs: E, asyncPBT: plan.spec.isAsyncPBT)
-        let values = rows.map { rowValues($0, plan: plan, epochs: E) }
+        let S = worker.sessionCount
+        let cols = columns(hpCount: plan.spec.searched.count, epochs: E, asyncPBT: plan.spec.isAsyncPBT, sessions: S)
+        let values = rows.map { rowValues($0, plan: plan, epochs: E, sessions: S) }
         try H5File.writeAtomically(to: path) { f in
             for (c, col) in cols.enumerated() {
                 let shape = col.isMatrix ? [K, col.width] : [K]
@@ -94,7 +104,7 @@ public enum ResultsFile {
                 else { try f.write(col.name, shape: shape, doubles: flat, compress: col.name.hasPrefix("history/")) }
             }
             try writeStatic(f, spec: plan.spec, worker: worker, attributes: attributes, complete: complete)
-            for b in best { try writeBest(f, b, plan: plan, dataset: worker.dataset) }
+            for b in best { try writeBest(f, b, plan: plan, dataset: worker.dataset, stitched: S > 0) }
             // The final file carries the same SHA-256 seals as one written in parallel under mpirun
             // (docs/data.md §7), so the two are the same file whichever way the search ran.
             if complete { try f.sealDatasets() }
@@ -104,7 +114,19 @@ public enum ResultsFile {
     /// Subsets and attributes; identical on every rank, so a parallel file writes them collectively.
     public static func writeStatic(_ f: H5File, spec: SearchPlan.SearchSpecRecord, worker: SearchWorker,
                                    attributes: [String: String], complete: Bool) throws {
-        for si in spec.sizes.indices {
+        if let set = worker.sessionSet {
+            // A stitched search: each session's subset under subsets/size<i>/sess<s>/ (docs/search.md §8).
+            try f.setAttribute("session_count", int64: Int64(set.sessions.count))
+            try f.setAttribute("session_paths_json", string: jsonList(set.paths))
+            for si in spec.sizes.indices {
+                for (s, d) in set.sessions.enumerated() {
+                    let (tr, va) = worker.sessionPositions(size: si, session: s)
+                    try f.write("subsets/size\(si)/sess\(s)/train_inds", shape: [tr.count], int64s: tr.map { Int64(d.trainInds[$0]) })
+                    try f.write("subsets/size\(si)/sess\(s)/valid_inds", shape: [va.count], int64s: va.map { Int64(d.validInds[$0]) })
+                }
+            }
+        }
+        for si in spec.sizes.indices where worker.sessionSet == nil {
             let (tr, va) = worker.positions(size: si)
             try f.write("subsets/size\(si)/train_inds", shape: [tr.count], int64s: tr.map { Int64(worker.dataset.trainInds[$0]) })
             try f.write("subsets/size\(si)/valid_inds", shape: [va.count], int64s: va.map { Int64(worker.dataset.validInds[$0]) })
@@ -117,14 +139,23 @@ public enum ResultsFile {
         try f.setAttribute("select_by", string: spec.selectBy.rawValue)
         try f.setAttribute("sizes_json", string: "[" + spec.sizes.map(String.init).joined(separator: ", ") + "]")
         try f.setAttribute("hp_names_json", string: jsonList(spec.searched))
-        try f.setAttribute("metric_names_json", string: jsonList(metricNames))
+        try f.setAttribute("metric_names_json", string: jsonList(metricNames(sessions: worker.sessionCount)))
         try f.setAttribute("history_columns_json", string: jsonList(historyColumns.map(\.rawValue)))
         try f.setAttribute("status_names_json", string: jsonList(TrialStatus.allCases.map(\.rawValue)))
         for (k, v) in attributes.sorted(by: { $0.key < $1.key }) { try f.setAttribute(k, string: v) }
     }
 
-    static func writeBest(_ f: H5File, _ b: Best, plan: SearchPlan, dataset d: SpikeDataset) throws {
+    static func writeBest(_ f: H5File, _ b: Best, plan: SearchPlan, dataset d: SpikeDataset, stitched: Bool) throws {
         let g = "best/size\(b.sizeIndex)"
+        if stitched {
+            // A stitched model's rates are per session, in DIR/best/size<i>/rates_<session stem>.h5.
+            let n = b.sessionTrainCounts ?? []
+            try f.write("\(g)/session_train_counts", shape: [n.count], int64s: n.map(Int64.init))
+            try f.setAttribute("row", int64: Int64(b.row), on: g)
+            try f.setAttribute("fitness", double: b.fitness, on: g)
+            try f.setAttribute("select_by", string: plan.spec.selectBy.rawValue, on: g)
+            return
+        }
         try f.write("\(g)/valid_rates", shape: [d.validCount, d.T, d.N], floats: b.validRates, compress: true)
         try f.write("\(g)/valid_factors", shape: [d.validCount, d.T, b.validFactors.count / max(d.validCount * d.T, 1)],
                     floats: b.validFactors, compress: true)

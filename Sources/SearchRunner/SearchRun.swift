@@ -63,6 +63,15 @@ public enum SearchRun {
             let bestDir = "\(dir)/best/size\(si)"
             try FileManager.default.createDirectory(atPath: bestDir, withIntermediateDirectories: true)
             try ParameterFile.write(params, hp: hp, to: bestDir + "/params.h5", selected: "search row \(row.row)", bestEpoch: nil)
+            if let set = worker.sessionSet {
+                out.append(try finalizeSessions(set, hp: hp, params: params, sizeIndex: si, row: row, plan: plan,
+                                                worker: worker, config: config, dir: bestDir))
+                log(String(format: "size %d: selected row %d (%@ %.5f), sessions' valid bits/spike %@", plan.spec.sizes[si], row.row,
+                           plan.spec.selectBy.rawValue, row.metrics[plan.spec.selectBy.reported] ?? .nan,
+                           set.sessions.indices.map { String(format: "%.4f", row.metrics[Metric.validBitsPerSpike.session($0)] ?? .nan) }
+                            .joined(separator: " / ")))
+                continue
+            }
             let td = worker.data(size: si)
             let est = RateEstimator.sampleAverage(samples: hp.posteriorSamples)
             let v = inferPosterior(hp: hp, params: params, split: worker.fullValid, T: d.T, N: d.N, estimator: est)
@@ -81,8 +90,26 @@ public enum SearchRun {
         return out
     }
 
+    /// A stitched selected model's outputs in best/size<i>/: `rates_<session stem>.h5` per session on
+    /// its full splits and their metrics.json, as `eval` of that params.h5 would write them.
+    static func finalizeSessions(_ set: SessionSet, hp: Hyperparameters, params: [Float], sizeIndex si: Int, row: TrialRecord,
+                                 plan: SearchPlan, worker: SearchWorker, config: RunConfig, dir: String) throws -> ResultsFile.Best {
+        if let m = try StitchedRun.writeSessions(hp: hp, params: params, set: set, estimator: .sampleAverage(samples: hp.posteriorSamples),
+                                                 dir: dir, stem: "rates", psthSmoothingMs: config.psthSmoothingMs,
+                                                 attributes: ["selection_rule": plan.spec.selectBy.rawValue, "search_row": "\(row.row)"],
+                                                 base: .empty) {
+            try AtomicFile.write(m.json, to: dir + "/metrics.json")
+        }
+        return ResultsFile.Best(sizeIndex: si, row: row.row, fitness: plan.fitness(row), validRates: [], validFactors: [],
+                                trainRates: [], trainInds: [], validInds: [], sessionTrainCounts: worker.sessionSizes[si])
+    }
+
     public struct Setup {
         public var config: RunConfig, spec: SearchSpec, dataset: SpikeDataset, sizes: [Int], attributes: [String: String]
+        /// A stitched search (docs/search.md §8): the sessions (`dataset` is session 0), and per size
+        /// the train trials of each session.
+        public var sessions: SessionSet? = nil
+        public var sessionSizes: [[Int]] = []
         public var dir: String
         /// When the coordinator folds its journal into the checkpoint and results.h5.
         var compaction = CompactionPolicy(every: nil)
@@ -100,6 +127,9 @@ public enum SearchRun {
         }
         let sp = spec.problems()
         if !sp.isEmpty { throw RunError("invalid search config:\n" + sp.joined(separator: "\n")) }
+        if case .sessions(let patterns)? = config.data {
+            return try prepareSessions(o, writer: writer, config: config, spec: spec, patterns: patterns, log: log)
+        }
         let read = {
             try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps),
                                       missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
@@ -142,5 +172,15 @@ public enum SearchRun {
         setup.compaction = try CompactionPolicy.fromEnvironment()
         setup.completionOrder = try CompletionOrder.fromEnvironment()
         return setup
+    }
+}
+
+extension SearchRun.Setup {
+    /// The worker of this search: single-session or stitched.
+    public func makeWorker() -> SearchWorker {
+        if let sessions {
+            return SearchWorker(sessions: sessions, sessionSizes: sessionSizes, seed: spec.seed, subsampleValid: spec.subsampleValid)
+        }
+        return SearchWorker(dataset: dataset, sizes: sizes, seed: spec.seed, subsampleValid: spec.subsampleValid)
     }
 }

@@ -83,8 +83,7 @@ public final class SearchSession {
         replay = setup.completionOrder.filter { [plan] in
             !plan.rows.indices.contains($0) || plan.rows[$0].status == .pending }
         finished = plan.rows.filter { $0.status != .pending && $0.status != .running }.count
-        worker = SearchWorker(dataset: setup.dataset, sizes: setup.sizes, seed: setup.spec.seed,
-                              subsampleValid: setup.spec.subsampleValid)
+        worker = setup.makeWorker()
         if o.resume {
             log("resuming \(dir): \(finished) of \(plan.rows.count) rows done"
                 + (replayed > 0 ? " (\(replayed) from the journal)" : "") + (torn ? "; an incomplete last journal line was dropped" : ""))

@@ -14,12 +14,35 @@ public final class SearchWorker {
     let subsampleValid: Bool
     private var cache: [Int: TrainingData] = [:]
     let fullValid: SplitData
+    /// A stitched search (docs/search.md §8): the sessions, and per size and session the trials taken.
+    let sessionSet: SessionSet?
+    let sessionSizes: [[Int]]
+    let sessionOrders: [(train: [Int], valid: [Int])]
+    var sessionCache: [Int: SessionSet] = [:]
+
+    /// Sessions in this search (0: not stitched).
+    public var sessionCount: Int { sessionSet?.sessions.count ?? 0 }
 
     public init(dataset d: SpikeDataset, sizes: [Int], seed: Int, subsampleValid: Bool) {
         dataset = d; self.sizes = sizes; self.subsampleValid = subsampleValid
+        sessionSet = nil; sessionSizes = []; sessionOrders = []
         trainOrder = NestedSubsets.order(inds: d.trainInds, conditions: d.trainConditions, seed: UInt64(seed), split: 0)
         validOrder = NestedSubsets.order(inds: d.validInds, conditions: d.validConditions, seed: UInt64(seed), split: 1)
         fullValid = SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt)
+    }
+
+    /// A stitched search's worker: `sessionSizes[size][s]` train trials of session s per size, each
+    /// session's subsets nested prefixes of its own ordering (keyed by its index).
+    public init(sessions set: SessionSet, sessionSizes: [[Int]], seed: Int, subsampleValid: Bool) {
+        let d = set.sessions[0]
+        dataset = d; sizes = sessionSizes.map { $0.reduce(0, +) }; self.subsampleValid = subsampleValid
+        trainOrder = []; validOrder = []
+        fullValid = SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt)
+        sessionSet = set; self.sessionSizes = sessionSizes
+        sessionOrders = set.sessions.enumerated().map { s, d in
+            (NestedSubsets.order(inds: d.trainInds, conditions: d.trainConditions, seed: UInt64(seed), split: 0, session: s),
+             NestedSubsets.order(inds: d.validInds, conditions: d.validConditions, seed: UInt64(seed), split: 1, session: s))
+        }
     }
 
     /// Positions of the train and valid trials a size uses, ascending.
@@ -62,8 +85,20 @@ public final class SearchWorker {
     public func run(_ item: WorkItem, comm: Communicator = SingleProcess(), isLeader: Bool = true,
              shouldStop: () throws -> Bool = { false }) throws -> WorkResult {
         var hp = item.hp
-        hp.adoptLayout(of: dataset)
-        let data = self.data(size: item.sizeIndex)
+        let trainer: Trainer, initial: () throws -> [Float]
+        if sessionSet != nil {
+            let subset = sessionSubset(size: item.sizeIndex)
+            trainer = Trainer(hp: hp, sessions: subset.sessions.map(StitchedRun.trainingData), comm: comm)
+            initial = { [hp, si = item.sizeIndex] in
+                var warnings: [String] = []   // rank deficiency of a small subset's PCR: the fit still holds
+                return try SessionInit.parameters(hp, sessions: self.pcrSubset(size: si), warnings: &warnings)
+            }
+        } else {
+            hp.adoptLayout(of: dataset)
+            trainer = Trainer(hp: hp, data: self.data(size: item.sizeIndex), comm: comm)
+            initial = { [hp] in Initialization.parameters(hp, seed: UInt64(hp.seed)) }
+        }
+        let data = trainer.data
         var state: TrainerState
         if let start = item.startState {
             state = try Checkpoint.read(start, hp: hp)
@@ -71,9 +106,8 @@ public final class SearchWorker {
             state.stopReason = nil
             state.stopDetail = ""
         } else {
-            state = TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
+            state = TrainerState(hp: hp, params: try initial())
         }
-        let trainer = Trainer(hp: hp, data: data, comm: comm)
         var ran = 0
         let limit = item.epochs ?? Int.max
         try trainer.run(&state, shouldStop: { try ran >= limit || shouldStop() }) { _, _ in ran += 1 }
@@ -91,34 +125,22 @@ public final class SearchWorker {
             m[.sampValidNLL] = atBest.sampValidTrainSmoothed
             m[.sampValidNLLValidTrials] = atBest.sampValidValidSmoothed
         }
-        if !diverged && params.allSatisfy(\.isFinite) && isLeader {
+        if !diverged && params.allSatisfy(\.isFinite) && isLeader && sessionSet != nil {
+            m.merge(sessionMetrics(hp: hp, params: params)) { a, _ in a }
+        } else if !diverged && params.allSatisfy(\.isFinite) && isLeader {
             let inf = inferPosterior(hp: hp, params: params, split: fullValid, T: dataset.T, N: dataset.N,
                                      estimator: .sampleAverage(samples: hp.posteriorSamples))
-            if inf.rates.allSatisfy(\.isFinite) && hp.observation != .poisson {
-                // Rate metrics (bps, co-bps, NLB) are Poisson's; other models report their NLL (docs/model.md §14).
-                m[.validRateNLL] = inf.modelNLL
-                m.merge(Outputs.modelNLLMetrics(valid: inf, train: nil, dataset: dataset)) { a, _ in a }
-                if let vt = dataset.validTruth {
-                    m[.validR2PerNeuron] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
-                    m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
-                }
+            if inf.rates.allSatisfy(\.isFinite) {
+                m.merge(Self.validMetrics(hp: hp, inf: inf, dataset: dataset)) { a, _ in a }
             }
-            if inf.rates.allSatisfy(\.isFinite) && hp.observation == .poisson {
-                m[.validRateNLL] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
-                m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
-                m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
-                if dataset.trainBehavior != nil || dataset.psth != nil {
-                    // vel R²'s decoder is fitted on this size's own training trials.
-                    let train = dataset.trainBehavior == nil ? [] : inferPosterior(
-                        hp: hp, params: params, split: data.train, T: dataset.T, N: dataset.N,
-                        estimator: .sampleAverage(samples: hp.posteriorSamples)).rates
-                    m.merge(Outputs.nlbMetrics(trainRates: train, trainPositions: positions(size: item.sizeIndex).train,
-                                               validRates: inf.rates, dataset: dataset)) { a, _ in a }
-                }
-                if let vt = dataset.validTruth {
-                    m[.validR2PerNeuron] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
-                    m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
-                }
+            if inf.rates.allSatisfy(\.isFinite) && hp.observation == .poisson
+                && (dataset.trainBehavior != nil || dataset.psth != nil) {
+                // vel R²'s decoder is fitted on this size's own training trials.
+                let train = dataset.trainBehavior == nil ? [] : inferPosterior(
+                    hp: hp, params: params, split: data.train, T: dataset.T, N: dataset.N,
+                    estimator: .sampleAverage(samples: hp.posteriorSamples)).rates
+                m.merge(Outputs.nlbMetrics(trainRates: train, trainPositions: positions(size: item.sizeIndex).train,
+                                           validRates: inf.rates, dataset: dataset)) { a, _ in a }
             }
             if dataset.heldoutNeurons > 0 && hp.observation == .poisson {
                 m[.subsetValidCobps] = subsetCoBPS(hp: hp, params: params, valid: data.valid, fullValue: m[.validCobps])
@@ -132,6 +154,28 @@ public final class SearchWorker {
         }
         return WorkResult(row: item.row, status: diverged ? .diverged : .completed, metrics: m,
                           history: state.history.map(\.values), detail: state.stopDetail)
+    }
+}
+
+extension SearchWorker {
+    /// The metrics of a model's finite rates on `dataset`'s full valid split: rate NLL, bits/spike,
+    /// co-bps/fp-bps for Poisson, the model's NLL otherwise (docs/model.md §14), R² against truth.
+    static func validMetrics(hp: Hyperparameters, inf: PosteriorOutputs, dataset: SpikeDataset) -> [String: Double] {
+        var m: [String: Double] = [:]
+        if hp.observation == .poisson {
+            m[.validRateNLL] = Metrics.poissonNLL(counts: dataset.validCounts, rates: inf.rates)
+            m[.validBitsPerSpike] = Metrics.bitsPerSpike(counts: dataset.validCounts, rates: inf.rates, neurons: dataset.N)
+            m.merge(Outputs.heldoutMetrics(validRates: inf.rates, dataset: dataset)) { a, _ in a }
+        } else {
+            // Rate metrics (bps, co-bps, NLB) are Poisson's; other models report their NLL (docs/model.md §14).
+            m[.validRateNLL] = inf.modelNLL
+            m.merge(Outputs.modelNLLMetrics(valid: inf, train: nil, dataset: dataset)) { a, _ in a }
+        }
+        if let vt = dataset.validTruth {
+            m[.validR2PerNeuron] = Metrics.r2PerNeuron(truth: vt, pred: inf.rates, neurons: dataset.N).r2
+            m[.validR2Pooled] = Metrics.r2Pooled(truth: vt, pred: inf.rates)
+        }
+        return m
     }
 }
 

@@ -98,11 +98,5 @@ struct StitchedRunTests {
         #expect(run(Self.config("\(dir)/s*.h5", facDim: 5, extra: "  readin_init: pcr"))
             .contains("pcr needs readin_dim = fac_dim, got 6 and 5"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/params.h5"))
-        var config = RunConfig()
-        config.data = .sessions(["\(dir)/s*.h5"])
-        do {
-            _ = try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5")
-            Issue.record("a search on sessions must be refused")
-        } catch { #expect("\(error)".contains("search does not support it yet"), "\(error)") }
     }
 }
