@@ -13,7 +13,8 @@ package struct RunDirectory {
             switch self {
             case .train: return ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json",
                                    RunDirectory.pendingData]
-            case .search: return ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
+            case .search: return ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best",
+                                    RunDirectory.pendingData]
             }
         }
         /// What `--resume` reads besides config.yaml.
@@ -23,8 +24,8 @@ package struct RunDirectory {
 
     let path: String, kind: Kind
 
-    /// Synthetic data a fresh `train` generated, until every rank validated them (TrainRun).
-    static let pendingData = "data.h5.pending"
+    /// Synthetic data a fresh `train` or `search` generated, until they were validated.
+    package static let pendingData = "data.h5.pending"
 
     package init(_ path: String, _ kind: Kind) { self.path = path; self.kind = kind }
 

@@ -130,21 +130,66 @@ public enum SearchRun {
         if case .sessions(let patterns)? = config.data {
             return try prepareSessions(o, writer: writer, config: config, spec: spec, patterns: patterns, log: log)
         }
+        // A fresh search's synthetic data go to a pending file and replace data.h5 only once they and
+        // the config proved good: with --force, bad generated data must not cost the previous results
+        // (as in `train`). Only the writer generates; readers read data.h5 after it.
+        let synthPath = dir + "/data.h5"
+        let generated = writer && !o.resume && { if case .synth? = config.data { return true } else { return false } }()
+        let dataPath = generated ? dir + "/" + RunDirectory.pendingData : synthPath
+        let fm = FileManager.default
+        let madeDir = generated && !fm.fileExists(atPath: dir)
+        let undo = {
+            guard generated else { return }
+            if madeDir { try? fm.removeItem(atPath: dir) } else { try? fm.removeItem(atPath: dataPath) }
+        }
         let read = {
-            try DataSourceLoader.read(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps),
+            try DataSourceLoader.read(config.data, synthPath: dataPath, domain: DataDomain(config.hps),
                                       missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
         }
-        // A data file is validated before the outputs of a search that --force replaces are
-        // removed: bad data must not cost the previous results.
-        var fileData: SpikeDataset? = nil
-        if case .file = config.data { fileData = try read() }
-        if writer {
-            try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: dir + "/data.h5", domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
-        }
-        let (hp, dataset) = try DataSourceLoader.modelHyperparameters(config, dataset: try fileData ?? read())
+        var hp: Hyperparameters, dataset: SpikeDataset
+        do {
+            // Data files, generated data and the config are all validated before the outputs of a
+            // search that --force replaces are removed.
+            var fileData: SpikeDataset? = nil
+            if case .file = config.data { fileData = try read() }
+            if generated {
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try? fm.removeItem(atPath: dataPath)
+                try DataSourceLoader.prepare(config.data, synthPath: dataPath, domain: DataDomain(config.hps),
+                                             missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+            } else if writer {
+                try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps),
+                                             missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+            }
+            do {
+                (hp, dataset) = try DataSourceLoader.modelHyperparameters(config, dataset: try fileData ?? read())
+            } catch where generated {
+                // Named as the file the data would have become.
+                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: synthPath) + " (data generated from data.synth; not kept)")
+            }
+            if generated { dataset.path = synthPath }
+            try checkSearchable(spec, hp: hp, dataset: dataset)
+            if writer {
+                try runDir.prepare(resume: o.resume, keep: generated ? [RunDirectory.pendingData] : [])
+                if generated { try fm.moveItem(atPath: dataPath, toPath: synthPath) }
+            }
+        } catch { undo(); throw error }
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
+        let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
+        if writer && !o.resume { try AtomicFile.write(config.yaml(), to: dir + "/config.yaml") }
+        var attrs = ["config": config.yaml(), "data_path": dataset.path, "data_content_sha256": dataset.dataContentSHA256(),
+                     "software_version": "spikesae \(Outputs.version)", "command": CommandLine.arguments.joined(separator: " "),
+                     "start_time_utc": ISO8601DateFormatter().string(from: Date()), "world_size": "1", "ranks_per_model": "1"]
+        if writer, let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
+        var setup = Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
+        setup.compaction = try CompactionPolicy.fromEnvironment()
+        setup.completionOrder = try CompletionOrder.fromEnvironment()
+        return setup
+    }
+
+    /// What a search cannot do with this config and data, found before any previous results go.
+    static func checkSearchable(_ spec: SearchSpec, hp: Hyperparameters, dataset: SpikeDataset) throws {
         // The data were checked against one observation model's domain (and, with sbtt, loaded with
         // their missing elements), and co-bps is a Poisson metric.
         for key in ["recon", "gamma_loc", "sbtt", "ext_input_dim"] where spec.space[key] != nil {
@@ -162,16 +207,6 @@ public enum SearchRun {
         if spec.selectBy == .validCobps && dataset.heldoutNeurons == 0 {
             throw RunError("select_by valid_cobps needs held-out neurons: a heldout_neurons root attribute in \(dataset.path), or hps.heldout_neurons")
         }
-        let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
-        if writer && !o.resume { try AtomicFile.write(config.yaml(), to: dir + "/config.yaml") }
-        var attrs = ["config": config.yaml(), "data_path": dataset.path, "data_content_sha256": dataset.dataContentSHA256(),
-                     "software_version": "spikesae \(Outputs.version)", "command": CommandLine.arguments.joined(separator: " "),
-                     "start_time_utc": ISO8601DateFormatter().string(from: Date()), "world_size": "1", "ranks_per_model": "1"]
-        if writer, let sha = try? fileSHA256(dataset.path) { attrs["data_sha256"] = sha }
-        var setup = Setup(config: config, spec: spec, dataset: dataset, sizes: sizes, attributes: attrs, dir: dir)
-        setup.compaction = try CompactionPolicy.fromEnvironment()
-        setup.completionOrder = try CompletionOrder.fromEnvironment()
-        return setup
     }
 }
 
