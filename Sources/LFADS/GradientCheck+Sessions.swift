@@ -13,8 +13,8 @@ extension GradientCheck {
         return hp
     }
 
-    /// A deterministic stitched problem: perturbed parameters, Poisson(1.5) counts per session, one
-    /// drawn noise bundle; session s has batches[s] trials.
+    /// A deterministic stitched problem: perturbed parameters, data per session in the observation
+    /// model's domain, one drawn noise bundle; session s has batches[s] trials.
     public static func stitchedProblem(_ hp: Hyperparameters, batches: [Int], seed: UInt64 = 7,
                                        genRecurrentGain: Double = 4)
         -> (model: StitchedModel<Double>, params: [Double], xs: [[Double]], noise: SessionNoise<Double>) {
@@ -24,7 +24,8 @@ extension GradientCheck {
         for i in p.indices { p[i] += 0.3 * r.normal() }
         let wh = model.layout["gen.W_h"]
         for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
-        let xs = zip(hp.sessions, batches).map { s, b in (0..<(hp.seqLen * b * s.neurons)).map { _ in Double(r.poisson(1.5)) } }
+        // Data in the observation model's domain (Poisson(1.5) counts for Poisson), as `problem`.
+        let xs = zip(hp.sessions, batches).map { s, b in (0..<(hp.seqLen * b * s.neurons)).map { _ in sampleData(hp, &r) } }
         let noise = model.makeNoise()
         let sv: [[[Double]]]? = hp.svRate > 0
             ? batches.enumerated().map { s, b in (0..<b).map { sessionValidationMask(hp, session: s, split: 0, trialIndex: $0) } }

@@ -32,12 +32,16 @@ public final class StitchedModel<T: Scalar> {
     let rowStart: [Int]
     public let core: LFADSModel<T>
     let R: Int, F: Int, TT: Int, B: Int
+    /// P read-out channels per neuron (docs/model.md §14): θ_s is [T,B_s,N_s·P].
+    let PC: Int
     let inW: [Int], inB: [Int], outW: [Int], outB: [Int]
+    /// Offsets of each session's ZIG scales K_s [2,N_s] (`zig.s{i}.scale`); empty otherwise.
+    let zigK: [Int]
 
     let xTilde: [Buffer<T>]                // [T,B_s,N_s] masked counts the read-in sees
     let xHat: [Buffer<T>]                  // [T·B_s,R] read-in output, and in backward its gradient
     let phiS: [Buffer<T>]                  // [T·B_s,F] the session's factor rows
-    /// θ_s = log-rates [T,B_s,N_s] and exp θ_s.
+    /// θ_s [T,B_s,N_s·P] (log-rates for Poisson) and the mean m(θ_s) [T,B_s,N_s] (exp θ_s for Poisson).
     public let logRates: [Buffer<T>], rates: [Buffer<T>]
     let dTheta: [Buffer<T>], dPhiS: [Buffer<T>]
     let dXIn: Buffer<T>                    // [T,B,R] ∂L/∂x̃ of the core
@@ -61,13 +65,16 @@ public final class StitchedModel<T: Scalar> {
         inB = shapes.indices.map { l["readin.s\($0).b"].offset }
         outW = shapes.indices.map { l["readout.s\($0).W"].offset }
         outB = shapes.indices.map { l["readout.s\($0).b"].offset }
+        zigK = hp.observation.hasScale ? shapes.indices.map { l["zig.s\($0).scale"].offset } : []
+        let P = hp.observation.channels
+        PC = P
         let TT = hp.seqLen, R = hp.readinDim, F = hp.facDim, sessions = shapes
         xTilde = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
         xHat = batches.map { Buffer(TT * $0 * R) }
         phiS = batches.map { Buffer(TT * $0 * F) }
-        logRates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        logRates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons * P) }
         rates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
-        dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons * P) }
         dPhiS = batches.map { Buffer(TT * $0 * F) }
         dXIn = Buffer(TT * o * R)
         let nan = [Double](repeating: .nan, count: sessions.count)
@@ -109,11 +116,13 @@ public final class StitchedModel<T: Scalar> {
         var st = SessionTerms(recon: [], heldInRecon: [], svNll: [])
         var svSum = 0.0
         for (s, shape) in sessions.enumerated() {
-            let Bs = batches[s], N = shape.neurons
+            let Bs = batches[s], N = shape.neurons, NP = N * PC
             gatherFactors(s)
-            broadcastRows(P + outB[s], rows: TT * Bs, cols: N, into: logRates[s].p, ld: N)
-            if Bs > 0 { gemm(TT * Bs, N, F, phiS[s].p, F, P + outW[s], N, logRates[s].p, N, beta: 1) }
-            let sums = reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
+            broadcastRows(P + outB[s], rows: TT * Bs, cols: NP, into: logRates[s].p, ld: NP)
+            if Bs > 0 { gemm(TT * Bs, NP, F, phiS[s].p, F, P + outW[s], NP, logRates[s].p, NP, beta: 1) }
+            let sums = hp.observation == .poisson
+                ? reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
+                : observationSums(s, P, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
             guard here[s] else { st.recon.append(.nan); st.heldInRecon.append(.nan); st.svNll.append(.nan); continue }
             let nB = Double(options.sessionTrials?[s] ?? Bs)
             let all = nB * Double(TT * N), visible = nB * Double((TT - shape.forwardBins) * (N - shape.heldout))
@@ -128,7 +137,7 @@ public final class StitchedModel<T: Scalar> {
         let nAll = Double(options.sessionTrials?.reduce(0, +) ?? B)
         terms.klIc = core.klIc(P) / nAll
         if core.dims.hasController { terms.klCo = core.klCo(P, noise: noise.core, gradScale: nil) / nAll }
-        terms.l2 = core.l2Value(P)
+        terms.l2 = core.l2Value(P) + zigScalePenalty(P)
         let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
         terms.total = terms.recon + regularisers
         terms.heldInTotal = terms.heldInRecon + regularisers
@@ -181,21 +190,26 @@ public final class StitchedModel<T: Scalar> {
             guard Bs > 0 else { continue }
             let nB = Double(options.sessionTrials?[s] ?? Bs)
             // ∂L_rec/∂θ_s: the base gradient (§6) with the session's own normaliser and the 1/S_b.
-            let c = T(scale / (Sb * nB * Double(TT * N) * kSv)), hiddenC = c * T(kSv)
+            let cD = scale / (Sb * nB * Double(TT * N) * kSv)
+            let c = T(cD), hiddenC = c * T(kSv), NP = N * PC
             let x = xs[s], dl = dTheta[s].p, rate = rates[s].p, cdg = noise.cdGrad[s].p, sv = noise.svMask[s].p
-            for t in 0..<TT {
-                for b in 0..<Bs {
-                    for j in 0..<N {
-                        let i = (t * Bs + b) * N + j
-                        dl[i] = t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+            if hp.observation == .poisson {
+                for t in 0..<TT {
+                    for b in 0..<Bs {
+                        for j in 0..<N {
+                            let i = (t * Bs + b) * N + j
+                            dl[i] = t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+                        }
                     }
                 }
+            } else {
+                observationBackward(s, P, G, x: x, noise: noise, c: cD, kSv: kSv, scales: options.trainReadout)
             }
             if options.trainReadout {
-                gemm(F, N, TT * Bs, phiS[s].p, F, transA: true, dl, N, G + outW[s], N, beta: 1)
-                addColumnSums(dl, rows: TT * Bs, cols: N, ld: N, into: G + outB[s])
+                gemm(F, NP, TT * Bs, phiS[s].p, F, transA: true, dl, NP, G + outW[s], NP, beta: 1)
+                addColumnSums(dl, rows: TT * Bs, cols: NP, ld: NP, into: G + outB[s])
             }
-            gemm(TT * Bs, F, N, dl, N, P + outW[s], N, transB: true, dPhiS[s].p, F)
+            gemm(TT * Bs, F, NP, dl, NP, P + outW[s], NP, transB: true, dPhiS[s].p, F)
             for t in 0..<TT {
                 (core.dPhi.p + (t * B + rowStart[s]) * F).update(from: dPhiS[s].p + t * Bs * F, count: Bs * F)
             }
@@ -206,6 +220,7 @@ public final class StitchedModel<T: Scalar> {
         coreOptions.includeParameterTerms = options.includeParameterTerms
         core.backwardFromFactors(P, G, noise: noise.core, weights: weights, options: coreOptions, scale: scale)
         core.encoderInputGrad = nil
+        if options.includeParameterTerms && options.trainReadout { zigScalePenaltyBackward(P, G, scale: scale * weights.l2) }
         guard options.trainReadin else { return }
         let dIn = noise.core.dIn.p
         for (s, shape) in sessions.enumerated() {

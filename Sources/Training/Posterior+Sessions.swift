@@ -13,6 +13,9 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
     let chunk = batchSize ?? hp.batchSize
     var models: [Int: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
     var x: [Float] = []
+    // Non-Poisson (docs/model.md §14): the session's own NLL per element, chunks weighted by trials.
+    let poisson = hp.observation == .poisson
+    var nll = 0.0, heldInNLL = 0.0
     var start = 0
     while start < K {
         let rows = Array(start..<min(start + chunk, K))
@@ -41,6 +44,10 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
                 }
             }
             let w = 1 / Double(samples)
+            if !poisson {
+                nll += w * m.sessionTerms.recon[s] * Double(B) / Double(K)
+                heldInNLL += w * m.sessionTerms.heldInRecon[s] * Double(B) / Double(K)
+            }
             add(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
             add(m.core.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
             add(m.core.generatorStates, width: Hg, rows: rows, T: T, B: B, into: &gens, weight: w)
@@ -54,8 +61,10 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
         }
     }
     func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
-    return PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
-                            icPostMean: icMean, icPostLogvar: icLogvar)
+    var out = PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
+                               icPostMean: icMean, icPostLogvar: icLogvar)
+    if !poisson { out.modelNLL = nll; out.modelHeldInNLL = heldInNLL }
+    return out
 }
 
 /// Adds weight·src[t,b,j] into out[k,t,j] for the chunk's trials k = rows[b].

@@ -15,7 +15,8 @@ struct GradCheck: ParsableCommand {
             --ext-input E feeds E external inputs to the generator (docs/model.md §16); \
             --temporal-shift shifts the data in time with one fixed draw of shifts (docs/model.md §17); \
             --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
-            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin).
+            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin; with --recon, each \
+            session's read-out gives that model's channels).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -68,10 +69,11 @@ struct GradCheck: ParsableCommand {
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r: GradientCheckReport
         if sessions > 0 {
-            guard m == .none, recon == "poisson", missing == 0, extInput == 0 else {
-                throw ValidationError("--sessions checks the Poisson model without SBTT, external inputs or --mutation")
+            guard m == .none, missing == 0, extInput == 0, temporalShift == 0 else {
+                throw ValidationError("--sessions combines with --recon, --heldout and --no-controller; not with --missing, --ext-input, --temporal-shift or --mutation")
             }
             var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
+            s.recon = recon
             if noController { s.coDim = 0 }
             r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed)
         } else {
