@@ -15,8 +15,9 @@ extension GradientCheck {
 
     /// A deterministic stitched problem: perturbed parameters, data per session in the observation
     /// model's domain, one drawn noise bundle; session s has batches[s] trials.
+    /// `missing` > 0 (SBTT, §15) makes that fraction of each session's elements NaN from its own stream.
     public static func stitchedProblem(_ hp: Hyperparameters, batches: [Int], seed: UInt64 = 7,
-                                       genRecurrentGain: Double = 4)
+                                       genRecurrentGain: Double = 4, missing: Double = 0)
         -> (model: StitchedModel<Double>, params: [Double], xs: [[Double]], noise: SessionNoise<Double>) {
         let model = StitchedModel<Double>(hp: hp, batches: batches)
         var p = Initialization.parameters(hp, seed: seed, as: Double.self)
@@ -25,7 +26,11 @@ extension GradientCheck {
         let wh = model.layout["gen.W_h"]
         for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
         // Data in the observation model's domain (Poisson(1.5) counts for Poisson), as `problem`.
-        let xs = zip(hp.sessions, batches).map { s, b in (0..<(hp.seqLen * b * s.neurons)).map { _ in sampleData(hp, &r) } }
+        var xs = zip(hp.sessions, batches).map { s, b in (0..<(hp.seqLen * b * s.neurons)).map { _ in sampleData(hp, &r) } }
+        if missing > 0 {
+            var m = keyedStream(seed: seed, .testData, 2)
+            for s in xs.indices { for i in xs[s].indices where m.uniform() < missing { xs[s][i] = .nan } }
+        }
         let noise = model.makeNoise()
         let sv: [[[Double]]]? = hp.svRate > 0
             ? batches.enumerated().map { s, b in (0..<b).map { sessionValidationMask(hp, session: s, split: 0, trialIndex: $0) } }
@@ -37,8 +42,8 @@ extension GradientCheck {
     /// Central differences on the CD surrogate against the analytic gradient, as `run`, for a
     /// stitched model; every adapter trainable.
     public static func runStitched(_ hp: Hyperparameters, batches: [Int], step h: Double = 1e-6,
-                                   seed: UInt64 = 7) -> GradientCheckReport {
-        let (model, p0, xs, noise) = stitchedProblem(hp, batches: batches, seed: seed)
+                                   seed: UInt64 = 7, missing: Double = 0) -> GradientCheckReport {
+        let (model, p0, xs, noise) = stitchedProblem(hp, batches: batches, seed: seed, missing: missing)
         var params = p0
         var analytic = [Double](repeating: 0, count: params.count)
         var options = SessionPassOptions()

@@ -5,6 +5,9 @@ public struct SessionPassOptions: Sendable {
     public var latents: LatentMode = .sample
     /// Each session's trials in this step over all ranks (B_s global); nil = this rank's batch.
     public var sessionTrials: [Int]? = nil
+    /// SBTT (§15): each session's observed elements (all, and visible to the encoder) in this step over
+    /// all ranks, its recon normaliser; nil = counted in this rank's batch.
+    public var sessionObserved: [(all: Int, visible: Int)]? = nil
     public var includeParameterTerms = true
     /// The CD surrogate L_s (§6) as `total`: for finite differences only.
     public var cdSurrogate = false
@@ -97,7 +100,12 @@ public final class StitchedModel<T: Scalar> {
             guard Bs > 0 else { continue }
             // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
             let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
-            for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin ? x[i] * sv[i] * svScale * cd[i] : 0 }
+            if hp.usesSBTT {
+                // A missing (NaN) element enters as 0, with no rescale (§15).
+                for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin && !x[i].isNaN ? x[i] * sv[i] * svScale * cd[i] : 0 }
+            } else {
+                for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin ? x[i] * sv[i] * svScale * cd[i] : 0 }
+            }
             broadcastRows(P + inB[s], rows: TT * Bs, cols: R, into: xHat[s].p, ld: R)
             gemm(TT * Bs, R, N, xt, N, P + inW[s], R, xHat[s].p, R, beta: 1)
             // Scatter into the core's rows with the input dropout; forward bins stay 0 after the read-in.
@@ -124,10 +132,11 @@ public final class StitchedModel<T: Scalar> {
                 ? reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
                 : observationSums(s, P, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
             guard here[s] else { st.recon.append(.nan); st.heldInRecon.append(.nan); st.svNll.append(.nan); continue }
-            let nB = Double(options.sessionTrials?[s] ?? Bs)
-            let all = nB * Double(TT * N), visible = nB * Double((TT - shape.forwardBins) * (N - shape.heldout))
-            let rec = (sums.rec + kSv * sums.hidden) / (all * kSv), heldIn = sums.rec / (visible * kSv)
-            let sv = noise.svApplied && hp.svRate > 0 ? sums.sv / (visible * hp.svRate) : Double.nan
+            let (all, visible) = normalisers(s, x: xs[s], options: options)
+            // SBTT: with nothing observed a term is 0 (§15).
+            let rec = all > 0 ? (sums.rec + kSv * sums.hidden) / (all * kSv) : 0
+            let heldIn = visible > 0 ? sums.rec / (visible * kSv) : 0
+            let sv = noise.svApplied && hp.svRate > 0 ? (visible > 0 ? sums.sv / (visible * hp.svRate) : 0) : Double.nan
             st.recon.append(rec); st.heldInRecon.append(heldIn); st.svNll.append(sv)
             terms.recon += rec / Sb; terms.heldInRecon += heldIn / Sb
             if !sv.isNaN { svSum += sv / Sb }
@@ -142,6 +151,27 @@ public final class StitchedModel<T: Scalar> {
         terms.total = terms.recon + regularisers
         terms.heldInTotal = terms.heldInRecon + regularisers
         return terms
+    }
+
+    /// Session s's recon normalisers: its elements, and those the encoder may see (§18: B_s·T·N_s with
+    /// B_s global); with SBTT its observed ones (§15), global when the options give them.
+    func normalisers(_ s: Int, x: UnsafePointer<T>, options: SessionPassOptions) -> (all: Double, visible: Double) {
+        let shape = sessions[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
+        guard hp.usesSBTT else {
+            let nB = Double(options.sessionTrials?[s] ?? batches[s])
+            return (nB * Double(TT * N), nB * Double(Tin * Nin))
+        }
+        if let o = options.sessionObserved?[s] { return (Double(o.all), Double(o.visible)) }
+        var all = 0, visible = 0
+        for t in 0..<TT {
+            for b in 0..<batches[s] {
+                for j in 0..<N where !x[(t * batches[s] + b) * N + j].isNaN {
+                    all += 1
+                    if t < Tin && j < Nin { visible += 1 }
+                }
+            }
+        }
+        return (Double(all), Double(visible))
     }
 
     /// Session s's factor rows φ[t, rowStart_s + b] gathered into [T·B_s, F].
@@ -163,6 +193,8 @@ public final class StitchedModel<T: Scalar> {
                 for j in 0..<N {
                     let i = (t * Bs + b) * N + j, visible = t < Tin && j < Nin
                     rate[i] = T.exp(lr[i])
+                    // Missing (SBTT, §15): a rate, no loss; without SBTT the data hold no NaN.
+                    if x[i].isNaN { continue }
                     let xi = Double(x[i])
                     let l: Double
                     if surrogate {
@@ -188,9 +220,8 @@ public final class StitchedModel<T: Scalar> {
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
             guard Bs > 0 else { continue }
-            let nB = Double(options.sessionTrials?[s] ?? Bs)
             // ∂L_rec/∂θ_s: the base gradient (§6) with the session's own normaliser and the 1/S_b.
-            let cD = scale / (Sb * nB * Double(TT * N) * kSv)
+            let cD = scale / (Sb * max(normalisers(s, x: xs[s], options: options).all, 1) * kSv)
             let c = T(cD), hiddenC = c * T(kSv), NP = N * PC
             let x = xs[s], dl = dTheta[s].p, rate = rates[s].p, cdg = noise.cdGrad[s].p, sv = noise.svMask[s].p
             if hp.observation == .poisson {
@@ -198,7 +229,8 @@ public final class StitchedModel<T: Scalar> {
                     for b in 0..<Bs {
                         for j in 0..<N {
                             let i = (t * Bs + b) * N + j
-                            dl[i] = t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+                            dl[i] = x[i].isNaN ? 0
+                                : t < Tin && j < Nin ? c * cdg[i] * sv[i] * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
                         }
                     }
                 }

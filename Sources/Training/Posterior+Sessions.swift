@@ -16,6 +16,10 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
     // Non-Poisson (docs/model.md §14): the session's own NLL per element, chunks weighted by trials.
     let poisson = hp.observation == .poisson
     var nll = 0.0, heldInNLL = 0.0
+    // SBTT: each chunk's NLL is a mean over its observed elements, so chunks weigh by those (as inferPosterior).
+    let shape = hp.sessions[s]
+    let observed = hp.usesSBTT ? split.observedCounts(T: T, N: N, Tin: T - shape.forwardBins, Nin: N - shape.heldout) : nil
+    let observedTotal = observed.map { o in (all: max(o.reduce(0) { $0 + $1.all }, 1), visible: max(o.reduce(0) { $0 + $1.visible }, 1)) }
     var start = 0
     while start < K {
         let rows = Array(start..<min(start + chunk, K))
@@ -44,7 +48,11 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
                 }
             }
             let w = 1 / Double(samples)
-            if !poisson {
+            if !poisson, let observed, let observedTotal {
+                let a = rows.reduce(0) { $0 + observed[$1].all }, v = rows.reduce(0) { $0 + observed[$1].visible }
+                nll += w * m.sessionTerms.recon[s] * Double(a) / Double(observedTotal.all)
+                heldInNLL += w * m.sessionTerms.heldInRecon[s] * Double(v) / Double(observedTotal.visible)
+            } else if !poisson {
                 nll += w * m.sessionTerms.recon[s] * Double(B) / Double(K)
                 heldInNLL += w * m.sessionTerms.heldInRecon[s] * Double(B) / Double(K)
             }

@@ -7,6 +7,8 @@ public final class SessionTraining {
     let svTrain: [[[Float]]]?, svValid: [[[Float]]]?
     var models: [[Int]: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
     var xs: [[Float]]
+    /// SBTT: each session's observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
+    let observedTrain: [[(all: Int, visible: Int)]]?, observedValid: [[(all: Int, visible: Int)]]?
     /// The last validation pass's held-in NLL and NLL_sv of each session (trial-weighted means).
     public internal(set) var validRecon: [Double], validSv: [Double]
 
@@ -17,6 +19,14 @@ public final class SessionTraining {
             svValid = sessions.enumerated().map { s, d in d.valid.inds.map { sessionValidationMask(hp, session: s, split: 1, trialIndex: $0) } }
         } else { svTrain = nil; svValid = nil }
         xs = sessions.map { _ in [] }
+        if hp.usesSBTT {
+            func counts(_ s: Int, _ split: SplitData) -> [(all: Int, visible: Int)] {
+                let shape = hp.sessions[s], T = sessions[s].T, N = sessions[s].N
+                return split.observedCounts(T: T, N: N, Tin: T - shape.forwardBins, Nin: N - shape.heldout)
+            }
+            observedTrain = sessions.indices.map { counts($0, sessions[$0].train) }
+            observedValid = sessions.indices.map { counts($0, sessions[$0].valid) }
+        } else { observedTrain = nil; observedValid = nil }
         validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
     }
 
@@ -93,6 +103,14 @@ extension Trainer {
         let global = batch.map(\.count), share = comm.share(of: global.reduce(0, +))
         for i in 0..<6 { stepTerms[i] = 0 }
         grads.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        // SBTT: each session's n_O over the whole step, the same on every rank of the group (§15, §18).
+        let observed = st.observedTrain.map { o in
+            batch.enumerated().map { s, rows in rows.reduce((all: 0, visible: 0)) { ($0.all + o[s][$1].all, $0.visible + o[s][$1].visible) } }
+        }
+        if let observed, observed.allSatisfy({ $0.all == 0 }) {
+            skippedSteps.append("epoch \(e), step \(step): minibatch has no observed element; step skipped (sbtt)")
+            return 0
+        }
         var local: [[Int]] = [], o = 0
         for rows in batch {
             let lo = max(share.lowerBound - o, 0), hi = min(share.upperBound - o, rows.count)
@@ -109,6 +127,7 @@ extension Trainer {
                        svMasks: st.svTrain.map { sv in local.enumerated().map { s, rows in rows.map { sv[s][$0] } } })
             var opts = SessionPassOptions()
             opts.sessionTrials = global
+            opts.sessionObserved = observed
             opts.includeParameterTerms = comm.rank == 0
             opts.trainReadin = hp.trainReadin == 1; opts.trainReadout = hp.trainReadout == 1
             let t = withSessionData(st.xs) { xs in
@@ -130,8 +149,10 @@ extension Trainer {
     /// over its trials, the run's values the unweighted mean over sessions.
     func validateSessions(_ state: TrainerState, _ rec: inout EpochRecord) throws {
         let st = stitched!, S = st.sessions.count, w = hp.lossWeights(epoch: state.epoch)
-        // Per session: Σ_k heldInTotal, heldInRecon, svNll.
-        var sums = [Double](repeating: 0, count: 3 * S)
+        // Per session: Σ_k heldInTotal, heldInRecon, svNll, trial-weighted; with SBTT the NLLs weighted by
+        // each batch's observed held-in elements, whose sum is the 4th entry (as `validate`).
+        let k = st.observedValid == nil ? 3 : 4
+        var sums = [Double](repeating: 0, count: k * S)
         for s in 0..<S {
             let split = st.sessions[s].valid
             let mine = Array(comm.share(of: split.trials))
@@ -151,17 +172,31 @@ extension Trainer {
                     }
                 }
                 let wt = Double(rows.count)
-                sums[3 * s] += wt * t.heldInTotal; sums[3 * s + 1] += wt * t.heldInRecon
-                sums[3 * s + 2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+                if let ov = st.observedValid {
+                    let nO = Double(rows.reduce(0) { $0 + ov[s][$1].visible })
+                    sums[k * s] += wt * (t.heldInTotal - t.heldInRecon); sums[k * s + 1] += nO * t.heldInRecon
+                    sums[k * s + 2] += nO * (t.svNll.isNaN ? 0 : t.svNll); sums[k * s + 3] += nO
+                } else {
+                    sums[k * s] += wt * t.heldInTotal; sums[k * s + 1] += wt * t.heldInRecon
+                    sums[k * s + 2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+                }
             }
         }
         try comm.allreduceSum(&sums)
         var total = 0.0, recon = 0.0, sv = 0.0
         for s in 0..<S {
             let K = Double(max(st.sessions[s].valid.trials, 1))
-            st.validRecon[s] = sums[3 * s + 1] / K
-            st.validSv[s] = hp.svRate > 0 ? sums[3 * s + 2] / K : .nan
-            total += sums[3 * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[3 * s + 2] / K / Double(S)
+            if k == 4 {
+                let nO = max(sums[k * s + 3], 1)
+                st.validRecon[s] = sums[k * s + 1] / nO
+                st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / nO : .nan
+                total += (sums[k * s] / K + st.validRecon[s]) / Double(S); recon += st.validRecon[s] / Double(S)
+                sv += sums[k * s + 2] / nO / Double(S)
+            } else {
+                st.validRecon[s] = sums[k * s + 1] / K
+                st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / K : .nan
+                total += sums[k * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[k * s + 2] / K / Double(S)
+            }
         }
         rec.validTotal = total; rec.validRecon = recon
         if hp.svRate > 0 { rec.sampValidValid = sv }

@@ -35,4 +35,16 @@ struct StitchedFeaturesDataParallelTests {
             + "  recon: zig\n  gamma_loc: 0.1\n"
         try Self.compareRanks(dir, config: config, epochs: 4)
     }
+
+    /// SBTT: each session's normaliser is its observed count over the whole step, not one rank's share.
+    @Test func twoRanksTrainTheSameStitchedSBTTModelAsOne() throws {
+        let dir = MPIJob.tempDir("stitched-sbtt")
+        let r = try MPIJob.runPlain(["synth", "lorenz", "--sessions", "3", "--neurons", "8", "--conditions", "6",
+                                     "--trials-per-condition", "5", "--bins", "15", "--heldout-neurons", "1",
+                                     "--missing-fraction", "0.3", "--out", dir + "/lorenz.h5", "--force"], in: dir)
+        #expect(r.status == 0, "\(r.output)")
+        let config = StitchedDataParallelTests.config(dir).replacingOccurrences(of: "max_epochs: 8", with: "max_epochs: 4")
+            + "  sbtt: 1\n"
+        try Self.compareRanks(dir, config: config, epochs: 4)
+    }
 }
