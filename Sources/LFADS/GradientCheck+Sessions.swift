@@ -39,26 +39,36 @@ extension GradientCheck {
         return (model, p, xs, noise)
     }
 
+    /// Each session's external inputs [T,B_s,E] for the check (§16), as `externalInputs`: N(0,1) with
+    /// every third value 0, from their own stream, sessions in order. Empty arrays when E = 0.
+    public static func stitchedExternalInputs(_ hp: Hyperparameters, batches: [Int], seed: UInt64 = 7) -> [[Double]] {
+        var r = keyedStream(seed: seed, .testData, 3)
+        return batches.map { b in (0..<(hp.seqLen * b * hp.extInputDim)).map { i in i % 3 == 2 ? 0 : r.normal() } }
+    }
+
     /// Central differences on the CD surrogate against the analytic gradient, as `run`, for a
     /// stitched model; every adapter trainable.
     public static func runStitched(_ hp: Hyperparameters, batches: [Int], step h: Double = 1e-6,
                                    seed: UInt64 = 7, missing: Double = 0) -> GradientCheckReport {
         let (model, p0, xs, noise) = stitchedProblem(hp, batches: batches, seed: seed, missing: missing)
+        let es = stitchedExternalInputs(hp, batches: batches, seed: seed)
         var params = p0
         var analytic = [Double](repeating: 0, count: params.count)
         var options = SessionPassOptions()
         func withData<R>(_ body: ([UnsafePointer<Double>]) -> R) -> R {
-            let ptrs = xs.map { x -> UnsafeMutablePointer<Double> in
+            let ptrs = (xs + es).map { x -> UnsafeMutablePointer<Double> in
                 let q = UnsafeMutablePointer<Double>.allocate(capacity: max(x.count, 1)); q.initialize(from: x, count: x.count); return q
             }
             defer { ptrs.forEach { $0.deallocate() } }
             return body(ptrs.map { UnsafePointer($0) })
         }
+        let S = xs.count, E = hp.extInputDim
         withData { x in
             params.withUnsafeBufferPointer { pp in
-                _ = model.forward(params: pp.baseAddress!, xs: x, noise: noise, weights: .full, options: options)
+                _ = model.forward(params: pp.baseAddress!, xs: Array(x[..<S]), exts: E > 0 ? Array(x[S...]) : nil,
+                                  noise: noise, weights: .full, options: options)
                 analytic.withUnsafeMutableBufferPointer { g in
-                    model.backward(params: pp.baseAddress!, grads: g.baseAddress!, xs: x, noise: noise,
+                    model.backward(params: pp.baseAddress!, grads: g.baseAddress!, xs: Array(x[..<S]), noise: noise,
                                    weights: .full, options: options)
                 }
             }
@@ -68,7 +78,8 @@ extension GradientCheck {
         let checks = withData { x in
             compare(layout: model.layout, analytic: analytic, params: &params, step: h) { p in
                 p.withUnsafeBufferPointer { pp in
-                    model.forward(params: pp.baseAddress!, xs: x, noise: noise, weights: .full, options: options).total
+                    model.forward(params: pp.baseAddress!, xs: Array(x[..<S]), exts: E > 0 ? Array(x[S...]) : nil,
+                                  noise: noise, weights: .full, options: options).total
                 }
             }
         }

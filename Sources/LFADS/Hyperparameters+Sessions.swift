@@ -62,7 +62,6 @@ extension Hyperparameters {
                 p.append("session \(i) of 'session_shapes' (\(s)) is out of range: needs N ≥ 1, 0 ≤ heldout < N, 0 ≤ forward_bins < seq_len")
             }
         }
-        if extInputDim > 0 { p.append("'ext_input_dim' = \(extInputDim): multi-session stitching does not support external inputs so far") }
         // The stitched step has no shift pass; refusing beats training without the augmentation asked for.
         if usesTemporalShift {
             p.append("'temporal_shift_max' = \(temporalShiftMax): multi-session stitching does not support temporal shift so far")

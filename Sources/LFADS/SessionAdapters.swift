@@ -48,6 +48,7 @@ public final class StitchedModel<T: Scalar> {
     public let logRates: [Buffer<T>], rates: [Buffer<T>]
     let dTheta: [Buffer<T>], dPhiS: [Buffer<T>]
     let dXIn: Buffer<T>                    // [T,B,R] ∂L/∂x̃ of the core
+    let extIn: Buffer<T>                   // [T,B,E] the sessions' external inputs in the core's rows (§16)
     public private(set) var sessionTerms: SessionTerms
 
     public init(hp: Hyperparameters, batches: [Int]) {
@@ -80,6 +81,7 @@ public final class StitchedModel<T: Scalar> {
         dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons * P) }
         dPhiS = batches.map { Buffer(TT * $0 * F) }
         dXIn = Buffer(TT * o * R)
+        extIn = Buffer(max(TT * o * hp.extInputDim, 1))
         let nan = [Double](repeating: .nan, count: sessions.count)
         sessionTerms = SessionTerms(recon: nan, heldInRecon: nan, svNll: nan)
     }
@@ -89,10 +91,12 @@ public final class StitchedModel<T: Scalar> {
     /// Sessions with trials in the step (over all ranks): the S_b the recon mean divides by.
     func present(_ o: SessionPassOptions) -> [Bool] { (o.sessionTrials ?? batches).map { $0 > 0 } }
 
-    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s].
+    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s]; exts[s] = e_s [T,B_s,E], required
+    /// when ext_input_dim E > 0, are gathered into the core's batch in session order (§16).
     @_specialize(exported: true, where T == Float)
-    public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], noise: SessionNoise<T>,
-                        weights: LossWeights, options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
+    public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], exts: [UnsafePointer<T>]? = nil,
+                        noise: SessionNoise<T>, weights: LossWeights,
+                        options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
         let xIn = core.xIn.p, dIn = noise.core.dIn.p
         let svScale = T(1 / noise.core.svKeep(hp))
         for (s, shape) in sessions.enumerated() {
@@ -117,7 +121,17 @@ public final class StitchedModel<T: Scalar> {
                 }
             }
         }
-        core.forwardFactors(P, ext: nil, noise: noise.core, sample: options.latents == .sample)
+        let E = hp.extInputDim
+        if E > 0 {
+            precondition(exts?.count == sessions.count, "a model with ext_input_dim \(E) needs every session's external inputs")
+            for s in sessions.indices {
+                let Bs = batches[s], e = exts![s]
+                for t in 0..<TT where Bs > 0 {
+                    (extIn.p + (t * B + rowStart[s]) * E).update(from: e + t * Bs * E, count: Bs * E)
+                }
+            }
+        }
+        core.forwardFactors(P, ext: E > 0 ? UnsafePointer(extIn.p) : nil, noise: noise.core, sample: options.latents == .sample)
 
         let kSv = noise.core.svKeep(hp), here = present(options), Sb = Double(max(here.filter { $0 }.count, 1))
         var terms = LossTerms()

@@ -7,6 +7,8 @@ public final class SessionTraining {
     let svTrain: [[[Float]]]?, svValid: [[[Float]]]?
     var models: [[Int]: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
     var xs: [[Float]]
+    /// Each session's external inputs of the batch [T,B_s,E] (docs/model.md §16); empty when E = 0.
+    var exts: [[Float]]
     /// SBTT: each session's observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
     let observedTrain: [[(all: Int, visible: Int)]]?, observedValid: [[(all: Int, visible: Int)]]?
     /// The last validation pass's held-in NLL and NLL_sv of each session (trial-weighted means).
@@ -19,6 +21,7 @@ public final class SessionTraining {
             svValid = sessions.enumerated().map { s, d in d.valid.inds.map { sessionValidationMask(hp, session: s, split: 1, trialIndex: $0) } }
         } else { svTrain = nil; svValid = nil }
         xs = sessions.map { _ in [] }
+        exts = sessions.map { _ in [] }
         if hp.usesSBTT {
             func counts(_ s: Int, _ split: SplitData) -> [(all: Int, visible: Int)] {
                 let shape = hp.sessions[s], T = sessions[s].T, N = sessions[s].N
@@ -121,6 +124,7 @@ extension Trainer {
             let (m, noise) = st.model(hp, batches: local.map(\.count))
             for (s, rows) in local.enumerated() {
                 st.sessions[s].train.gather(rows, T: data.T, N: st.sessions[s].N, into: &st.xs[s])
+                st.sessions[s].train.gatherExt(rows, T: data.T, E: hp.extInputDim, into: &st.exts[s])
             }
             noise.draw(hp, trials: local.enumerated().map { s, rows in rows.map { st.sessions[s].train.inds[$0] } },
                        epoch: e, step: step, kind: .training,
@@ -130,9 +134,9 @@ extension Trainer {
             opts.sessionObserved = observed
             opts.includeParameterTerms = comm.rank == 0
             opts.trainReadin = hp.trainReadin == 1; opts.trainReadout = hp.trainReadout == 1
-            let t = withSessionData(st.xs) { xs in
+            let t = withSessionData(st.xs, exts: hp.extInputDim > 0 ? st.exts : nil) { xs, es in
                 state.params.withUnsafeBufferPointer { p in
-                    let t = m.forward(params: p.baseAddress!, xs: xs, noise: noise, weights: w, options: opts)
+                    let t = m.forward(params: p.baseAddress!, xs: xs, exts: es, noise: noise, weights: w, options: opts)
                     grads.withUnsafeMutableBufferPointer { g in
                         m.backward(params: p.baseAddress!, grads: g.baseAddress!, xs: xs, noise: noise, weights: w,
                                    options: opts, scale: hp.lossScale)
@@ -163,12 +167,14 @@ extension Trainer {
                 let counts = (0..<S).map { $0 == s ? rows.count : 0 }
                 let (m, noise) = st.model(hp, batches: counts)
                 split.gather(rows, T: data.T, N: st.sessions[s].N, into: &st.xs[s])
+                split.gatherExt(rows, T: data.T, E: hp.extInputDim, into: &st.exts[s])
                 noise.draw(hp, trials: (0..<S).map { $0 == s ? rows.map { split.inds[$0] } : [] }, epoch: state.epoch,
                            step: StreamStep.validation, kind: .sampling,
                            svMasks: st.svValid.map { sv in (0..<S).map { $0 == s ? rows.map { sv[s][$0] } : [] } })
-                let t = withSessionData(st.xs.enumerated().map { $0.offset == s ? $0.element : [] }) { xs in
+                let only = { (a: [[Float]]) in a.enumerated().map { $0.offset == s ? $0.element : [] } }
+                let t = withSessionData(only(st.xs), exts: hp.extInputDim > 0 ? only(st.exts) : nil) { xs, es in
                     state.params.withUnsafeBufferPointer { p in
-                        m.forward(params: p.baseAddress!, xs: xs, noise: noise, weights: w)
+                        m.forward(params: p.baseAddress!, xs: xs, exts: es, noise: noise, weights: w)
                     }
                 }
                 let wt = Double(rows.count)
@@ -205,9 +211,16 @@ extension Trainer {
 
 /// Runs body with pointers to each session's data (an empty session gets a valid dummy pointer).
 func withSessionData<R>(_ xs: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
-    let ptrs = xs.map { x -> UnsafeMutablePointer<Float> in
+    withSessionData(xs, exts: nil) { xs, _ in body(xs) }
+}
+
+/// Runs body with pointers to each session's data and, when given, external inputs.
+func withSessionData<R>(_ xs: [[Float]], exts: [[Float]]?, _ body: ([UnsafePointer<Float>], [UnsafePointer<Float>]?) -> R) -> R {
+    let all = xs + (exts ?? [])
+    let ptrs = all.map { x -> UnsafeMutablePointer<Float> in
         let q = UnsafeMutablePointer<Float>.allocate(capacity: max(x.count, 1)); q.initialize(from: x, count: x.count); return q
     }
     defer { ptrs.forEach { $0.deallocate() } }
-    return body(ptrs.map { UnsafePointer($0) })
+    let p = ptrs.map { UnsafePointer($0) }
+    return body(Array(p[..<xs.count]), exts == nil ? nil : Array(p[xs.count...]))
 }

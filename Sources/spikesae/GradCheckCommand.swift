@@ -69,12 +69,13 @@ struct GradCheck: ParsableCommand {
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r: GradientCheckReport
         if sessions > 0 {
-            guard m == .none, extInput == 0, temporalShift == 0 else {
-                throw ValidationError("--sessions combines with --recon, --missing, --heldout and --no-controller; not with --ext-input, --temporal-shift or --mutation")
+            guard m == .none, temporalShift == 0 else {
+                throw ValidationError("--sessions combines with --recon, --missing, --ext-input, --heldout and --no-controller; not with --temporal-shift or --mutation")
             }
             var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
             s.recon = recon
             if missing > 0 { s.sbtt = 1 }
+            s.extInputDim = extInput
             if noController { s.coDim = 0 }
             r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed, missing: missing)
         } else {

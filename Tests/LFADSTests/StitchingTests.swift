@@ -41,9 +41,8 @@ struct StitchingTests {
     /// What stitching cannot do yet is refused by name, not silently dropped.
     @Test func unsupportedFeaturesAreRefusedByName() {
         #expect(Self.hp3().problems().isEmpty)
-        var c = Self.hp3(); c.extInputDim = 1
         var d = Self.hp3(); d.temporalShiftMax = 2
-        for (hp, key) in [(c, "'ext_input_dim'"), (d, "'temporal_shift_max'")] {
+        for (hp, key) in [(d, "'temporal_shift_max'")] {
             #expect(hp.problems().contains { $0.hasPrefix(key) && $0.contains("multi-session") }, "\(key) not refused")
         }
     }
