@@ -36,6 +36,14 @@ extension GradientCheck {
             ? batches.enumerated().map { s, b in (0..<b).map { sessionValidationMask(hp, session: s, split: 0, trialIndex: $0) } }
             : nil
         noise.draw(hp, trials: batches.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+        if hp.usesTemporalShift {
+            // §17: each session's shifts drawn once and then fixed; xs become the shifted targets.
+            for s in xs.indices where batches[s] > 0 {
+                xs[s].withUnsafeMutableBufferPointer {
+                    noise.applyTemporalShift(hp, session: s, trials: Array(0..<batches[s]), epoch: 3, step: 1, x: $0.baseAddress!)
+                }
+            }
+        }
         return (model, p, xs, noise)
     }
 

@@ -62,10 +62,6 @@ extension Hyperparameters {
                 p.append("session \(i) of 'session_shapes' (\(s)) is out of range: needs N ≥ 1, 0 ≤ heldout < N, 0 ≤ forward_bins < seq_len")
             }
         }
-        // The stitched step has no shift pass; refusing beats training without the augmentation asked for.
-        if usesTemporalShift {
-            p.append("'temporal_shift_max' = \(temporalShiftMax): multi-session stitching does not support temporal shift so far")
-        }
         if readinInit != "random" && readinInit != "pcr" { p.append("'readin_init' = \(readinInit) must be \"random\" or \"pcr\"") }
         if readinInit == "pcr" && readinDim != facDim {
             p.append("'readin_init' = pcr needs readin_dim = fac_dim, got \(readinDim) and \(facDim)")

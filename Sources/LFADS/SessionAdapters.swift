@@ -104,7 +104,10 @@ public final class StitchedModel<T: Scalar> {
             guard Bs > 0 else { continue }
             // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
             let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
-            if hp.usesSBTT {
+            if let src = noise.shiftedSource(s)?.p {
+                // Temporal shift (§17): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
+                for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin && !src[i].isNaN ? src[i] * cd[i] : 0 }
+            } else if hp.usesSBTT {
                 // A missing (NaN) element enters as 0, with no rescale (§15).
                 for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin && !x[i].isNaN ? x[i] * sv[i] * svScale * cd[i] : 0 }
             } else {

@@ -108,7 +108,8 @@ extension Trainer {
         grads.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         // SBTT: each session's n_O over the whole step, the same on every rank of the group (§15, §18).
         let observed = st.observedTrain.map { o in
-            batch.enumerated().map { s, rows in rows.reduce((all: 0, visible: 0)) { ($0.all + o[s][$1].all, $0.visible + o[s][$1].visible) } }
+            hp.usesTemporalShift ? shiftedSessionObserved(batch, epoch: e, step: step)
+                : batch.enumerated().map { s, rows in rows.reduce((all: 0, visible: 0)) { ($0.all + o[s][$1].all, $0.visible + o[s][$1].visible) } }
         }
         if let observed, observed.allSatisfy({ $0.all == 0 }) {
             skippedSteps.append("epoch \(e), step \(step): minibatch has no observed element; step skipped (sbtt)")
@@ -129,6 +130,15 @@ extension Trainer {
             noise.draw(hp, trials: local.enumerated().map { s, rows in rows.map { st.sessions[s].train.inds[$0] } },
                        epoch: e, step: step, kind: .training,
                        svMasks: st.svTrain.map { sv in local.enumerated().map { s, rows in rows.map { sv[s][$0] } } })
+            if hp.usesTemporalShift {
+                // §17 per session, keyed by the session's trial keys: the same shifts on any rank layout.
+                for (s, rows) in local.enumerated() where !rows.isEmpty {
+                    st.xs[s].withUnsafeMutableBufferPointer {
+                        noise.applyTemporalShift(hp, session: s, trials: rows.map { st.sessions[s].train.inds[$0] },
+                                                 epoch: e, step: step, x: $0.baseAddress!)
+                    }
+                }
+            }
             var opts = SessionPassOptions()
             opts.sessionTrials = global
             opts.sessionObserved = observed

@@ -69,13 +69,14 @@ struct GradCheck: ParsableCommand {
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r: GradientCheckReport
         if sessions > 0 {
-            guard m == .none, temporalShift == 0 else {
-                throw ValidationError("--sessions combines with --recon, --missing, --ext-input, --heldout and --no-controller; not with --temporal-shift or --mutation")
+            guard m == .none else {
+                throw ValidationError("--sessions does not combine with --mutation (the mutations break the base model's backward)")
             }
             var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
             s.recon = recon
             if missing > 0 { s.sbtt = 1 }
             s.extInputDim = extInput
+            if temporalShift > 0 { s.temporalShiftMax = temporalShift; s.temporalShiftStd = 1.5 }
             if noController { s.coDim = 0 }
             r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed, missing: missing)
         } else {

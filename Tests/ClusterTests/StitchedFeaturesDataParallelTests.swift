@@ -47,4 +47,17 @@ struct StitchedFeaturesDataParallelTests {
             + "  sbtt: 1\n"
         try Self.compareRanks(dir, config: config, epochs: 4)
     }
+
+    /// Temporal shift with SBTT: shifts keyed per session trial, and each session's n_O counted on the
+    /// shifted targets of the whole step, so 2 ranks draw and normalise as 1.
+    @Test func twoRanksTrainTheSameStitchedShiftedSBTTModelAsOne() throws {
+        let dir = MPIJob.tempDir("stitched-tshift")
+        let r = try MPIJob.runPlain(["synth", "lorenz", "--sessions", "3", "--neurons", "8", "--conditions", "6",
+                                     "--trials-per-condition", "5", "--bins", "15", "--heldout-neurons", "1",
+                                     "--time-jitter", "2", "--missing-fraction", "0.2", "--out", dir + "/lorenz.h5", "--force"], in: dir)
+        #expect(r.status == 0, "\(r.output)")
+        let config = StitchedDataParallelTests.config(dir).replacingOccurrences(of: "max_epochs: 8", with: "max_epochs: 4")
+            + "  sbtt: 1\n  temporal_shift_max: 2\n  temporal_shift_std: 1.0\n"
+        try Self.compareRanks(dir, config: config, epochs: 4)
+    }
 }
