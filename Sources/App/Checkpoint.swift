@@ -16,6 +16,11 @@ package enum Checkpoint {
             let cols = EpochRecord.columns.count
             try f.write("history", shape: [s.history.count, cols], doubles: s.history.flatMap(\.values))
             try f.write("plateau", shape: [s.plateau.count], doubles: s.plateau)
+            // A stitched run's per-session history columns, so a resumed run's history.csv has them too.
+            let extra = s.history.first?.sessionValues.count ?? 0
+            if extra > 0, s.history.allSatisfy({ $0.sessionValues.count == extra }) {
+                try f.write("history_sessions", shape: [s.history.count, extra], doubles: s.history.flatMap(\.sessionValues))
+            }
             try f.setAttribute("history_columns", string: EpochRecord.columns.joined(separator: ","))
             try f.setAttribute("hps", string: hp.jsonString())
             try f.setAttribute("epoch", int64: Int64(s.epoch))
@@ -82,6 +87,12 @@ package enum Checkpoint {
         let cols = EpochRecord.columns.count
         if shape.count == 2 && shape[1] == cols {
             s.history = (0..<shape[0]).map { EpochRecord(values: Array(h[($0 * cols)..<(($0 + 1) * cols)])) }
+        }
+        if f.exists("history_sessions") {
+            let (shape, v) = try f.readDouble("history_sessions")
+            if shape.count == 2, shape[0] == s.history.count, shape[1] > 0 {
+                for i in 0..<shape[0] { s.history[i].sessionValues = Array(v[(i * shape[1])..<((i + 1) * shape[1])]) }
+            }
         }
         s.plateau = try f.readDouble("plateau").values
         s.epoch = Int(try f.int64Attribute("epoch") ?? 0)

@@ -1,15 +1,18 @@
 import Config
 import Foundation
+import Store
 
 /// The output directory of `train` or `search`: which files a run owns there, what `--resume` needs
 /// to find, and the rule that an existing run is never overwritten without `--force`.
 package struct RunDirectory {
     package enum Kind {
         case train, search
-        /// Everything a run writes; `--force` removes exactly these.
+        /// Everything a run writes under a fixed name; `--force` removes exactly these, and a stitched
+        /// run's per-session outputs (`sessionOutputs`).
         var outputs: [String] {
             switch self {
-            case .train: return ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json"]
+            case .train: return ["config.yaml", "data.h5", "checkpoint.h5", "history.csv", "params.h5", "rates.h5", "metrics.json",
+                                   RunDirectory.pendingData]
             case .search: return ["config.yaml", "data.h5", "search_state.json", "results.h5", "state", "best"]
             }
         }
@@ -19,6 +22,9 @@ package struct RunDirectory {
     }
 
     let path: String, kind: Kind
+
+    /// Synthetic data a fresh `train` generated, until every rank validated them (TrainRun).
+    static let pendingData = "data.h5.pending"
 
     package init(_ path: String, _ kind: Kind) { self.path = path; self.kind = kind }
 
@@ -52,10 +58,25 @@ package struct RunDirectory {
         return config
     }
 
-    /// Creates the directory; a fresh run first removes the outputs of any run it replaces (--force).
-    package func prepare(resume: Bool) throws {
+    /// Creates the directory; a fresh run first removes the outputs of any run it replaces (--force),
+    /// but for `keep`: what the fresh run already made there.
+    package func prepare(resume: Bool, keep: Set<String> = []) throws {
         let fm = FileManager.default
-        if !resume { for f in kind.outputs { try? fm.removeItem(atPath: file(f)) } }
+        if !resume { for f in kind.outputs + sessionOutputs() where !keep.contains(f) { try? fm.removeItem(atPath: file(f)) } }
         try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// The per-session rates files of a stitched `train` here (docs/model.md §18). Their names come
+    /// from the session files, which a replacing run may not share, so they are recognised by what
+    /// `train` writes into them: a `rates_*.h5` that is a SpikeSAE output with a session index and
+    /// a selection rule (eval's outputs have no selection rule). Any other file stays.
+    func sessionOutputs() -> [String] {
+        guard kind == .train, let items = try? FileManager.default.contentsOfDirectory(atPath: path) else { return [] }
+        return items.filter { name in
+            guard name.hasPrefix("rates_"), name.hasSuffix(".h5"), let f = try? H5File.open(file(name)) else { return false }
+            defer { try? f.close() }
+            return (try? f.stringAttribute("format")) == "spikesae-output"
+                && (try? f.stringAttribute("session_index")) != nil && (try? f.stringAttribute("selection_rule")) != nil
+        }.sorted()
     }
 }

@@ -44,7 +44,6 @@ enum StitchedRun {
             }
             return try load(patterns, config: config)
         }
-        try agree(comm) { if leader { try runDir.prepare(resume: o.resume) } }
         let phase3 = { try agree(comm) { () throws -> TrainerState in
             var warnings: [String] = []
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
@@ -52,14 +51,21 @@ enum StitchedRun {
             if leader {
                 for w in warnings { log("warning: \(w)") }
                 for d in set.sessions { for w in d.warnings { log("warning: \(w)") } }
-                var resolved = config
-                resolved.hps = hp
-                if !o.resume { try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml") }
             }
             return state
         } }
         let first: TrainerState
-        do { first = try phase3() } catch {
+        do {
+            first = try phase3()
+            // As in TrainRun: a previous run's outputs go (--force) only when every input proved good.
+            try agree(comm) {
+                guard leader else { return }
+                try runDir.prepare(resume: o.resume)
+                var resolved = config
+                resolved.hps = hp
+                if !o.resume { try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml") }
+            }
+        } catch {
             if madeDir { try? fm.removeItem(atPath: dir) }
             throw error
         }

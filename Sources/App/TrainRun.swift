@@ -37,39 +37,61 @@ public enum TrainRun {
             return try StitchedRun.train(o, config: config, patterns: patterns, comm: comm, log: log)
         }
         let synthPath = dir + "/data.h5"
+        // A fresh run's synthetic data go to a pending file first and replace data.h5 only after every
+        // rank validated them with the model: with --force, as for a data file, bad generated data must
+        // not cost the previous run's outputs.
+        let generated = !o.resume && { if case .synth? = config.data { return true } else { return false } }()
+        let dataPath = generated ? dir + "/" + RunDirectory.pendingData : synthPath
 
         // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is
         // also the barrier the other ranks wait at before reading that data. A directory this run
         // made is removed again if the data or the model turn out to be bad.
         let madeDir = leader && !fm.fileExists(atPath: dir)
-        try agree(comm) {
+        let undo = {
             guard leader else { return }
-            try runDir.prepare(resume: o.resume)
-            try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+            if madeDir { try? fm.removeItem(atPath: dir) } else if generated { try? fm.removeItem(atPath: dataPath) }
         }
+        do {
+            try agree(comm) {
+                guard leader else { return }
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                if generated { try? fm.removeItem(atPath: dataPath) }
+                try DataSourceLoader.prepare(config.data, synthPath: dataPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+            }
+        } catch { undo(); throw error }
 
         // Phase 3, every rank loads and validates the data, the model and the checkpoint.
         let phase3 = { try agree(comm) { () throws -> (SpikeDataset, Hyperparameters, TrainerState) in
             if o.debugFailRank == comm.rank {
                 throw RunError("rank \(comm.rank) failed to load the data (simulated by --debug-fail-rank \(comm.rank))")
             }
-            let (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: synthPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
+            var (hp, dataset): (Hyperparameters, SpikeDataset)
+            do {
+                (hp, dataset) = try DataSourceLoader.modelHyperparameters(
+                    config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: dataPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
+            } catch where generated {
+                // Named as the file the data would have become; the pending file goes with the refusal.
+                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: synthPath) + " (data generated from data.synth; not kept)")
+            }
+            if generated { dataset.path = synthPath }
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
-            if leader {
-                for w in dataset.warnings { log("warning: \(w)") }
-                var resolved = config
-                resolved.hps = hp
-                if !o.resume { try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml") }
-            }
+            if leader { for w in dataset.warnings { log("warning: \(w)") } }
             return (dataset, hp, state)
         } }
         let (dataset, hp, start): (SpikeDataset, Hyperparameters, TrainerState)
-        do { (dataset, hp, start) = try phase3() } catch {
-            if madeDir { try? fm.removeItem(atPath: dir) }
-            throw error
-        }
+        do { (dataset, hp, start) = try phase3() } catch { undo(); throw error }
+        // Phase 4, all input is good: the leader replaces the previous run's outputs (--force).
+        do {
+            try agree(comm) {
+                guard leader, !o.resume else { return }
+                try runDir.prepare(resume: false, keep: generated ? [RunDirectory.pendingData] : [])
+                if generated { try fm.moveItem(atPath: dataPath, toPath: synthPath) }
+                var resolved = config
+                resolved.hps = hp
+                try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml")
+            }
+        } catch { undo(); throw error }
         config.hps = hp
         fileData = nil
         var state = start

@@ -204,7 +204,10 @@ struct DatasetLoader {
 
     private mutating func warnUnsupported(_ names: [String]) {
         for name in names where name.hasPrefix("alignment_") {
-            warnings.append("\(path): '\(name)' is not supported, ignored")
+            // TF's read-in alignment is read by PCRReadin, for a stitched model only.
+            warnings.append(name == "alignment_matrix_cxf" || name == "alignment_bias_c"
+                ? "\(path): '\(name)' is used only by a stitched model with readin_init: pcr, ignored otherwise"
+                : "\(path): '\(name)' is not supported, ignored")
         }
         for name in names where name.hasSuffix("_ext_input") && extDim == 0 {
             warnings.append("\(path): '\(name)' ignored: ext_input_dim is 0 (set it to the inputs per bin to use them)")

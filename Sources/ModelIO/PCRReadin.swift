@@ -3,7 +3,9 @@ import LFADS
 import Store
 
 /// The PCR read-in and read-out of a stitched model (docs/model.md §18): from each session's
-/// `readin_weight` [N_s,R] and `readout_bias` [N_s] when its file has them, else from LT's recipe
+/// `readin_weight` [N_s,R] and `readout_bias` [N_s] (lfads-torch) or `alignment_matrix_cxf` [N_s,F]
+/// and `alignment_bias_c` [N_s] (LFADS TF; its read-out is always the transpose, as in TF's
+/// lfads.py) when its file has them, else from LT's recipe
 /// (condition PSTHs smoothed with σ = 1 bin, stacked over sessions, centred, PCA to R; per session a
 /// ridge regression, α = 1 without intercept, from its centred PSTH to the PCs). Then
 /// W_in = readin_weight, b_in = −μ·W_in, W_out = pinv(W_in) or W_inᵀ, b_out = μ (the mean count per bin).
@@ -16,14 +18,15 @@ public enum PCRReadin {
     /// One adapter per session; `warnings` gets a line for each rank-deficient W_in.
     public static func adapters(_ sessions: [SpikeDataset], R: Int, readout: String, warnings: inout [String]) throws -> [Adapter] {
         let given = try sessions.map { try fromFile($0, R: R) }
-        let recipe: [(w: [Double], mu: [Double])]
+        let recipe: [(w: [Double], mu: [Double], transpose: Bool)]
         if given.allSatisfy({ $0 != nil }) { recipe = given.map { $0! } }
         else {
             if let i = given.firstIndex(where: { $0 != nil }), given.contains(where: { $0 == nil }) {
                 let j = given.firstIndex { $0 == nil }!
-                throw DatasetError("readin_init: pcr: \(sessions[i].path) has readin_weight but \(sessions[j].path) does not; give it to every session or to none")
+                let name = given[i]!.transpose ? "alignment_matrix_cxf" : "readin_weight"
+                throw DatasetError("readin_init: pcr: \(sessions[i].path) has \(name) but \(sessions[j].path) does not; give read-in weights to every session or to none")
             }
-            recipe = try fit(sessions, R: R)
+            recipe = try fit(sessions, R: R).map { ($0.w, $0.mu, false) }
         }
         return try zip(sessions, recipe).map { d, r in
             let N = d.N
@@ -32,27 +35,31 @@ public enum PCRReadin {
             let (pinv, rank) = pseudoInverse(r.w, rows: N, cols: R)
             if rank < R { warnings.append("\(d.path): the PCR read-in has rank \(rank) < readin_dim \(R)") }
             var wOut = [Double](repeating: 0, count: R * N)
-            if readout == "transpose" { for n in 0..<N { for j in 0..<R { wOut[j * N + n] = r.w[n * R + j] } } }
+            if readout == "transpose" || r.transpose { for n in 0..<N { for j in 0..<R { wOut[j * N + n] = r.w[n * R + j] } } }
             else { wOut = pinv }
             return Adapter(readinW: r.w, readinB: bIn, readoutW: wOut, readoutB: r.mu, rank: rank)
         }
     }
 
-    /// `readin_weight` [N,R] and `readout_bias` [N] of one file, nil when it has neither.
-    static func fromFile(_ d: SpikeDataset, R: Int) throws -> (w: [Double], mu: [Double])? {
+    /// The read-in weights and bias of one file, nil when it has none: lfads-torch's `readin_weight`
+    /// [N,R] and `readout_bias` [N], or TF's `alignment_matrix_cxf` [N,F] and `alignment_bias_c` [N]
+    /// (R = F under pcr), whose read-out is the transpose.
+    static func fromFile(_ d: SpikeDataset, R: Int) throws -> (w: [Double], mu: [Double], transpose: Bool)? {
         let f = try H5File.open(d.path)
         defer { try? f.close() }
         let hasW = f.exists("readin_weight"), hasB = f.exists("readout_bias")
-        if f.exists("alignment_matrix_cxf") && hasW {
-            throw DatasetError("\(d.path): has both readin_weight (lfads-torch) and alignment_matrix_cxf (TF); keep one")
+        let hasA = f.exists("alignment_matrix_cxf"), hasC = f.exists("alignment_bias_c")
+        if (hasW || hasB) && (hasA || hasC) {
+            throw DatasetError("\(d.path): has both readin_weight/readout_bias (lfads-torch) and alignment_matrix_cxf/alignment_bias_c (TF); keep one")
         }
-        guard hasW || hasB else { return nil }
-        guard hasW && hasB else { throw DatasetError("\(d.path): readin_weight and readout_bias go together; give both") }
-        let w = try f.readDouble("readin_weight"), b = try f.readDouble("readout_bias")
-        guard w.shape == [d.N, R] else { throw DatasetError("\(d.path): readin_weight has shape \(w.shape), expected [\(d.N), \(R)] (N, readin_dim)") }
-        guard b.shape == [d.N] else { throw DatasetError("\(d.path): readout_bias has shape \(b.shape), expected [\(d.N)]") }
-        guard (w.values + b.values).allSatisfy(\.isFinite) else { throw DatasetError("\(d.path): readin_weight or readout_bias holds NaN/Inf") }
-        return (w.values, b.values)
+        let (wName, bName) = hasA || hasC ? ("alignment_matrix_cxf", "alignment_bias_c") : ("readin_weight", "readout_bias")
+        guard f.exists(wName) || f.exists(bName) else { return nil }
+        guard f.exists(wName) && f.exists(bName) else { throw DatasetError("\(d.path): \(wName) and \(bName) go together; give both") }
+        let w = try f.readDouble(wName), b = try f.readDouble(bName)
+        guard w.shape == [d.N, R] else { throw DatasetError("\(d.path): \(wName) has shape \(w.shape), expected [\(d.N), \(R)] (N, readin_dim)") }
+        guard b.shape == [d.N] else { throw DatasetError("\(d.path): \(bName) has shape \(b.shape), expected [\(d.N)]") }
+        guard (w.values + b.values).allSatisfy(\.isFinite) else { throw DatasetError("\(d.path): \(wName) or \(bName) holds NaN/Inf") }
+        return (w.values, b.values, hasA)
     }
 
     /// LT's recipe over the train trials: every session needs condition labels, the same conditions.
@@ -62,7 +69,7 @@ public enum PCRReadin {
         var conditions: [Int]? = nil
         for d in sessions {
             guard let tc = d.trainConditions else {
-                throw DatasetError("\(d.path): readin_init: pcr needs train_conditions (for the PSTHs) or readin_weight + readout_bias")
+                throw DatasetError("\(d.path): readin_init: pcr needs train_conditions (for the PSTHs) or read-in weights (readin_weight + readout_bias, or alignment_matrix_cxf + alignment_bias_c)")
             }
             let cs = Array(Set(tc)).sorted()
             if let c = conditions, c != cs {

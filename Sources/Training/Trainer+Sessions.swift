@@ -11,8 +11,9 @@ public final class SessionTraining {
     var exts: [[Float]]
     /// SBTT: each session's observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
     let observedTrain: [[(all: Int, visible: Int)]]?, observedValid: [[(all: Int, visible: Int)]]?
-    /// The last validation pass's held-in NLL and NLL_sv of each session (trial-weighted means).
-    public internal(set) var validRecon: [Double], validSv: [Double]
+    /// The last validation pass's total loss, held-in NLL and NLL_sv of each session (trial-weighted
+    /// means; with SBTT the NLLs are means over observed held-in elements).
+    public internal(set) var validTotal: [Double], validRecon: [Double], validSv: [Double]
 
     init(hp: Hyperparameters, sessions: [TrainingData]) {
         self.sessions = sessions
@@ -30,7 +31,7 @@ public final class SessionTraining {
             observedTrain = sessions.indices.map { counts($0, sessions[$0].train) }
             observedValid = sessions.indices.map { counts($0, sessions[$0].valid) }
         } else { observedTrain = nil; observedValid = nil }
-        validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
+        validTotal = sessions.map { _ in .nan }; validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
     }
 
     func model(_ hp: Hyperparameters, batches: [Int]) -> (StitchedModel<Float>, SessionNoise<Float>) {
@@ -205,11 +206,13 @@ extension Trainer {
             if k == 4 {
                 let nO = max(sums[k * s + 3], 1)
                 st.validRecon[s] = sums[k * s + 1] / nO
+                st.validTotal[s] = sums[k * s] / K + st.validRecon[s]
                 st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / nO : .nan
-                total += (sums[k * s] / K + st.validRecon[s]) / Double(S); recon += st.validRecon[s] / Double(S)
+                total += st.validTotal[s] / Double(S); recon += st.validRecon[s] / Double(S)
                 sv += sums[k * s + 2] / nO / Double(S)
             } else {
                 st.validRecon[s] = sums[k * s + 1] / K
+                st.validTotal[s] = sums[k * s] / K
                 st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / K : .nan
                 total += sums[k * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[k * s + 2] / K / Double(S)
             }

@@ -213,8 +213,9 @@ public final class Trainer {
     /// The validation pass (§8): one posterior sample, dropout and CD off, SV on; trial-weighted.
     /// valid NLL is over held-in neurons and observed bins.
     func validate(_ state: inout TrainerState, _ rec: inout EpochRecord) throws {
-        if stitched != nil {
+        if let st = stitched {
             try validateSessions(state, &rec)
+            rec.sessionValues = EpochRecord.sessionRow([st.validTotal, st.validRecon, st.validSv])
             return smoothValidation(&state, &rec)
         }
         let w = hp.lossWeights(epoch: state.epoch)

@@ -11,9 +11,28 @@ public struct EpochRecord: Sendable, Equatable {
     public var lr = 0.0, klWeight = 0.0, l2Weight = 0.0, gradNorm = 0.0
     public var trialsPerSecond = 0.0, seconds = 0.0
 
+    /// A stitched run's per-session validation values (docs/model.md §18), in `sessionColumns` order;
+    /// empty for one dataset. Not part of `values`: search rows and their columns stay as they are.
+    public var sessionValues: [Double] = []
+
     public init() {}
 
     public static let columns = HistoryColumn.allCases.map(\.rawValue)
+
+    /// The history columns that have a value per session: each session's own validation NLLs.
+    public static let sessionKinds: [HistoryColumn] = [.validTotal, .validRecon, .sampValidValid]
+
+    /// The names of `sessionValues` for `sessions` sessions: every kind's sessions in order,
+    /// "<column>_sess<s>" as in metrics.json.
+    public static func sessionColumns(sessions: Int) -> [String] {
+        sessionKinds.flatMap { c in (0..<sessions).map { sessionMetricKey(c.rawValue, session: $0) } }
+    }
+
+    /// The row of `sessionValues`: per kind of `sessionKinds`, one value per session.
+    public static func sessionRow(_ perKind: [[Double]]) -> [Double] {
+        precondition(perKind.count == sessionKinds.count)
+        return perKind.flatMap { $0 }
+    }
 
     public subscript(_ c: HistoryColumn) -> Double {
         get {

@@ -10,30 +10,10 @@ import TestSupport
 /// `train` and `eval` of a model stitched over three session files (docs/model.md §18).
 @Suite(.serialized)
 struct StitchedRunTests {
-    static func config(_ pattern: String, extra: String = "") -> String {
-        """
-        data:
-          sessions: "\(pattern)"
-        hps:
-          readin_dim: 6
-          ic_enc_dim: 8
-          ci_enc_dim: 6
-          con_dim: 6
-          co_dim: 1
-          ic_dim: 6
-          gen_dim: 16
-          fac_dim: 6
-          dropout_rate: 0.05
-          cd_rate: 0.3
-          sv_rate: 0.2
-          kl_increase_epoch: 2
-          l2_increase_epoch: 2
-          lr: 0.02
-          batch_size: 12
-          max_epochs: 6
-          posterior_samples: 3
-        \(extra)
-        """
+    static func config(_ pattern: String, readinDim: Int = 6, facDim: Int = 6, batchSize: Int = 12, maxEpochs: Int = 6,
+                       extra: String = "") -> String {
+        StitchedConfig.yaml(sessions: pattern, readinDim: readinDim, facDim: facDim, batchSize: batchSize, maxEpochs: maxEpochs,
+                            extra: extra)
     }
 
     static func sessions(_ dir: String) throws {
@@ -77,8 +57,7 @@ struct StitchedRunTests {
     @Test func pcrInitialisesFrozenReadins() throws {
         let dir = TinyConfig.tempDir("app", "stitched-pcr")
         try Self.sessions(dir)
-        try Self.config("\(dir)/s*.h5", extra: "  readin_init: pcr\n  max_epochs: 2")
-            .replacingOccurrences(of: "  max_epochs: 6\n", with: "")
+        try Self.config("\(dir)/s*.h5", maxEpochs: 2, extra: "  readin_init: pcr")
             .write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         var o = RunOptions(outDir: dir + "/run")
         o.configPath = dir + "/c.yaml"
@@ -106,9 +85,9 @@ struct StitchedRunTests {
                 return ""
             } catch { return "\(error)" }
         }
-        #expect(run(Self.config("\(dir)/s*.h5").replacingOccurrences(of: "readin_dim: 6", with: "readin_dim: 0"))
+        #expect(run(Self.config("\(dir)/s*.h5", readinDim: 0))
             .contains("data.sessions needs hps.readin_dim"))
-        #expect(run(Self.config("\(dir)/s*.h5").replacingOccurrences(of: "batch_size: 12", with: "batch_size: 2"))
+        #expect(run(Self.config("\(dir)/s*.h5", batchSize: 2))
             .contains("B_s = 0"))
         #expect(run(Self.config("\(dir)/none*.h5")).contains("matches no file"))
         // A previous run's results survive a --force run whose sessions are refused.
@@ -116,7 +95,7 @@ struct StitchedRunTests {
         try "kept".write(toFile: dir + "/run/metrics.json", atomically: true, encoding: .utf8)
         #expect(run(Self.config("\(dir)/none*.h5")).contains("matches no file"))
         #expect(FileManager.default.fileExists(atPath: dir + "/run/metrics.json"))
-        #expect(run(Self.config("\(dir)/s*.h5", extra: "  readin_init: pcr\n  fac_dim: 5").replacingOccurrences(of: "  fac_dim: 6\n", with: ""))
+        #expect(run(Self.config("\(dir)/s*.h5", facDim: 5, extra: "  readin_init: pcr"))
             .contains("pcr needs readin_dim = fac_dim, got 6 and 5"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/run/params.h5"))
         var config = RunConfig()

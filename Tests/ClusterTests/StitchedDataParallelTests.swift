@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A stitched model (docs/model.md §18) under mpirun: 2 ranks train the model 1 rank trains, up to
@@ -6,30 +7,7 @@ import Testing
 @Suite(.serialized, .enabled(if: MPIJob.available, "needs mpirun and the built spikesae"))
 struct StitchedDataParallelTests {
     static func config(_ dir: String) -> String {
-        """
-        data:
-          sessions: "\(dir)/lorenz_s*.h5"
-        hps:
-          readin_dim: 6
-          train_readin: 1
-          ic_enc_dim: 8
-          ci_enc_dim: 6
-          con_dim: 6
-          co_dim: 1
-          ic_dim: 6
-          gen_dim: 16
-          fac_dim: 6
-          dropout_rate: 0.05
-          cd_rate: 0.3
-          sv_rate: 0.2
-          kl_increase_epoch: 3
-          l2_increase_epoch: 3
-          lr: 0.02
-          batch_size: 15
-          max_epochs: 8
-          posterior_samples: 3
-
-        """
+        StitchedConfig.yaml(sessions: "\(dir)/lorenz_s*.h5", trainReadin: true, rampEpochs: 3, batchSize: 15, maxEpochs: 8)
     }
 
     static func sessions(_ dir: String, bins: Int = 15) throws {

@@ -76,7 +76,7 @@ struct DatasetLoadTests {
         try f.write(to: p)
         let d = try SpikeDataset.load(path: p)
         #expect(d.warnings == [
-            "\(p): 'alignment_matrix_cxf' is not supported, ignored",
+            "\(p): 'alignment_matrix_cxf' is used only by a stitched model with readin_init: pcr, ignored otherwise",
             "\(p): 'train_ext_input' ignored: ext_input_dim is 0 (set it to the inputs per bin to use them)",
             "\(p): truth present but no conversion_factor; assuming 1.0 (truth already in spikes/bin)",
         ])
