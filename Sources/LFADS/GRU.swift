@@ -59,6 +59,7 @@ final class GRURun<T: Scalar> {
     let dRho: Buffer<T>     // [B, I+H]
     let wT: Buffer<T>       // [3H, I+H]: the fused [W_x; W_h] rows transposed, for backward
     let zeroRow: Buffer<T>  // [3H] zeros: the pre-activation term when gates already hold it
+    let dbStep: Buffer<T>   // [3H] Σ of dA over the rows backward has visited so far
     /// [T+1, B, I+H]: slot prevSlot(t) holds [x_t | h_prev].
     let xh: Buffer<T>
     let statesStore: Buffer<T>?
@@ -77,6 +78,7 @@ final class GRURun<T: Scalar> {
         dRho = Buffer(B * (I + H))
         wT = Buffer(3 * H * (I + H))
         zeroRow = Buffer(3 * H)
+        dbStep = Buffer(3 * H)
         xh = Buffer((T + 1) * B * (I + H))
         let separate = contiguousStates && I > 0
         statesStore = separate ? Buffer((T + 1) * B * H) : nil
@@ -119,7 +121,9 @@ final class GRURun<T: Scalar> {
             for bi in 0..<B { (xhPrev + bi * ld + I).update(from: h + bi * sld, count: H) }
         }
         // Seeding gh (rather than reading a from gates) keeps the gate loops free of a pointer that
-        // aliases their output, which would stop LLVM from vectorising them.
+        // aliases their output, which would stop LLVM from vectorising them. The copy is not waste:
+        // accumulating into the gates in place instead left the cold read of the slice to the GEMM,
+        // which made the step slower (docs/performance.md, "Element-wise levers").
         let seeded: T = a == nil ? 1 : 0
         if a == nil { gh.update(from: g, count: B * H3) }
         let (a, aS): (UnsafePointer<T>, Int) = a.map { ($0, aStride ?? H3) } ?? (UnsafePointer(zeroRow.p), 0)
@@ -161,6 +165,7 @@ final class GRURun<T: Scalar> {
     /// Call once per backward pass, before its first stepBackward.
     func prepareBackward(wh w: UnsafePointer<T>) {
         transpose(w, rows: I + H, cols: 3 * H, into: wT.p)
+        dbStep.zero()
     }
 
     /// Backward of step t. dh holds rows [dx_t | ∂L/∂h_t] of width I+H: on entry the h part is
@@ -210,17 +215,21 @@ final class GRURun<T: Scalar> {
             }
             if inputGrad && I > 0 { (dh + bi * ld).update(from: dRho + bi * ld, count: I) }
             if mutation == .swappedGateBlocks { for j in 0..<H { let x = gr[j]; gr[j] = gr[H + j]; gr[H + j] = x } }
+            // The bias gradient while the row is in L1, instead of one more pass over [T,B,3H] after
+            // the run (docs/performance.md, "Folded bias sums").
+            let acc = dbStep.p
+            for j in 0..<H3 { acc[j] += gr[j] }
         }
         gemm(B, ld - k0, 2 * H, g, H3, wT.p + k0, ld, dh + k0, ld, beta: 1)
     }
 
-    /// d[W_x fused rows; W_h] (dw, as w in stepForward) and db from all steps' dA, one GEMM per
-    /// gate group.
+    /// d[W_x fused rows; W_h] (dw, as w in stepForward) from all steps' dA, one GEMM per gate group,
+    /// and db, which stepBackward summed.
     func accumulateRecurrentGrads(dWh dw: UnsafeMutablePointer<T>, db: UnsafeMutablePointer<T>) {
         let H = self.H, H3 = 3 * H, rows = steps * B, ld = I + H, dA = gates.p
         let prev = xh.p + (reverse ? 1 : 0) * B * ld
         gemm(ld, 2 * H, rows, prev, ld, transA: true, dA, H3, dw, H3, beta: 1)
         gemm(ld, H, rows, rho.p, ld, transA: true, dA + 2 * H, H3, dw + 2 * H, H3, beta: 1)
-        addColumnSums(dA, rows: rows, cols: H3, ld: H3, into: db)
+        for j in 0..<H3 { db[j] += dbStep.p[j] }
     }
 }

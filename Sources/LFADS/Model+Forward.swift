@@ -12,6 +12,7 @@ extension LFADSModel {
         let NP = dims.N * dims.P
         broadcastRows(P + off.readoutB, rows: dims.T * dims.B, cols: NP, into: logRates.p, ld: NP)
         gemm(dims.T * dims.B, NP, dims.F, phi.p, dims.F, P + off.readoutW, NP, logRates.p, NP, beta: 1)
+        if !options.computesLoss && hp.observation == .poisson { return LossTerms() }
         return lossTerms(P, x: x, noise: noise, weights: weights, options: options)
     }
 

@@ -32,6 +32,9 @@ public struct PassOptions: Sendable {
     public var includeParameterTerms = true
     /// Compute the CD surrogate L_s (§6) as `total` instead of L: for finite differences only.
     public var cdSurrogate = false
+    /// Whether forward computes the loss. Poisson passes that need only the log-rates (posterior
+    /// sampling) skip it: rates, NLL sums, KL and L2 are left unset and the terms returned are zero.
+    public var computesLoss = true
     public init() {}
 }
 

@@ -64,6 +64,8 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
         split.gatherExt(rows, T: T, E: E, into: &ext)
         let S: Int
         var opts = PassOptions()
+        // Poisson rates come from the log-rates alone; only the other observation models need the loss.
+        opts.computesLoss = !poisson
         switch estimator {
         case .sampleAverage(let s): S = s
         case .posteriorMean: S = 1; opts.latents = .posteriorMean
