@@ -16,7 +16,8 @@ package enum StitchedRun {
         guard hp.readinDim >= 1 else {
             throw RunError("data.sessions needs hps.readin_dim ≥ 1 (the size of every session's read-in)")
         }
-        let set = try SessionSet.load(patterns, domain: DataDomain(hp), batchSize: hp.batchSize)
+        let set = try SessionSet.load(patterns, domain: DataDomain(hp), missing: hp.usesSBTT, extDim: hp.extInputDim,
+                                      batchSize: hp.batchSize)
         hp.setSessions(set.shapes)
         hp.seqLen = set.sessions[0].T
         do { hp = try hp.validated() } catch { throw RunError("invalid hyperparameters:\n\(error)") }
@@ -24,8 +25,8 @@ package enum StitchedRun {
     }
 
     package static func trainingData(_ d: SpikeDataset) -> TrainingData {
-        TrainingData(train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0),
-                     valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1),
+        TrainingData(train: SplitData(counts: d.trainCounts, trials: d.trainCount, inds: d.trainInds, splitID: 0, ext: d.trainExt),
+                     valid: SplitData(counts: d.validCounts, trials: d.validCount, inds: d.validInds, splitID: 1, ext: d.validExt),
                      T: d.T, N: d.N)
     }
 
@@ -151,7 +152,8 @@ extension StitchedRun {
     /// must have its session's T, N, held-out neurons and forward bins. Writes `<out stem>_<session stem>.h5`.
     static func eval(hp: Hyperparameters, params: [Float], paramsPath: String, dataPatterns: [String], out: String,
                      posteriorMean: Bool, psthSmoothingMs: Double, force: Bool, log: (String) -> Void) throws {
-        let set = try SessionSet.load(dataPatterns, domain: DataDomain(hp), batchSize: hp.sessions.count)
+        let set = try SessionSet.load(dataPatterns, domain: DataDomain(hp), missing: hp.usesSBTT, extDim: hp.extInputDim,
+                                      batchSize: hp.sessions.count)
         guard set.sessions.count == hp.sessions.count else {
             throw RunError("\(paramsPath) stitches \(hp.sessions.count) sessions, but --data names \(set.sessions.count) files: \(set.paths.joined(separator: ", "))")
         }

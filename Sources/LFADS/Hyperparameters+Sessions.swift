@@ -43,6 +43,8 @@ extension Hyperparameters {
         var c = self
         c.dataDim = readinDim; c.heldoutNeurons = 0; c.forwardBins = 0
         c.readinDim = 0; c.sessionShapes = ""
+        // The read-outs and their observation model live in the adapters: the core has no zig.scale.
+        c.recon = ObservationModel.poisson.rawValue
         return c
     }
 
@@ -59,15 +61,6 @@ extension Hyperparameters {
             if s.neurons < 1 || s.heldout < 0 || s.heldout >= s.neurons || s.forwardBins < 0 || (seqLen > 0 && s.forwardBins >= seqLen) {
                 p.append("session \(i) of 'session_shapes' (\(s)) is out of range: needs N ≥ 1, 0 ≤ heldout < N, 0 ≤ forward_bins < seq_len")
             }
-        }
-        if recon != ObservationModel.poisson.rawValue {
-            p.append("'recon' = \(recon): multi-session stitching supports only \"poisson\" so far")
-        }
-        if usesSBTT { p.append("'sbtt' = 1: multi-session stitching does not support SBTT so far") }
-        if extInputDim > 0 { p.append("'ext_input_dim' = \(extInputDim): multi-session stitching does not support external inputs so far") }
-        // The stitched step has no shift pass; refusing beats training without the augmentation asked for.
-        if usesTemporalShift {
-            p.append("'temporal_shift_max' = \(temporalShiftMax): multi-session stitching does not support temporal shift so far")
         }
         if readinInit != "random" && readinInit != "pcr" { p.append("'readin_init' = \(readinInit) must be \"random\" or \"pcr\"") }
         if readinInit == "pcr" && readinDim != facDim {
@@ -86,20 +79,24 @@ extension Hyperparameters {
 
 extension ParameterLayout {
     /// The stitched layout (§18): the base tensors of the shared core (encoder W_x with R rows), without
-    /// its read-out, then per session readin.s{i}.W [N_s,R], .b [R], readout.s{i}.W [F,N_s], .b [N_s].
+    /// its read-out, then per session readin.s{i}.W [N_s,R], .b [R], readout.s{i}.W [F,N_s·P],
+    /// .b [N_s·P] (P channels per neuron, §14), and for ZIG the session's scales zig.s{i}.scale [2,N_s].
     static func stitchedTensors(_ hp: Hyperparameters) -> [(String, [Int])] {
-        let R = hp.readinDim, F = hp.facDim
+        let R = hp.readinDim, F = hp.facDim, P = hp.observation.channels
         var list = baseTensors(hp.stitchedCore).filter { $0.0 != "readout.W" && $0.0 != "readout.b" }
         for (i, s) in hp.sessions.enumerated() {
             list += [("readin.s\(i).W", [s.neurons, R]), ("readin.s\(i).b", [R]),
-                     ("readout.s\(i).W", [F, s.neurons]), ("readout.s\(i).b", [s.neurons])]
+                     ("readout.s\(i).W", [F, s.neurons * P]), ("readout.s\(i).b", [s.neurons * P])]
+            if hp.observation.hasScale { list.append(("zig.s\(i).scale", [2, s.neurons])) }
         }
         return list
     }
 
-    /// Flat index ranges of session i's read-in (W and b) and read-out (W and b).
+    /// Flat index ranges of session i's read-in (W and b) and read-out (W, b and, for ZIG, its scales K_i,
+    /// which train and freeze with the read-out).
     public func sessionRanges(_ i: Int) -> (readin: Range<Int>, readout: Range<Int>) {
-        let a = self["readin.s\(i).W"], b = self["readin.s\(i).b"], c = self["readout.s\(i).W"], d = self["readout.s\(i).b"]
+        let a = self["readin.s\(i).W"], b = self["readin.s\(i).b"], c = self["readout.s\(i).W"]
+        let d = contains("zig.s\(i).scale") ? self["zig.s\(i).scale"] : self["readout.s\(i).b"]
         return (a.offset..<(b.offset + b.count), c.offset..<(d.offset + d.count))
     }
 }

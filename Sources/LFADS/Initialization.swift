@@ -32,8 +32,8 @@ public enum Initialization {
                 p[e.offset + i] = T(v)
             }
         }
-        if layout.contains("zig.scale") {
-            let k = layout["zig.scale"]
+        // One K [2,N] for the base model, one per session for a stitched one (docs/model.md §18).
+        for k in layout.entries where k.name == "zig.scale" || (k.name.hasPrefix("zig.s") && k.name.hasSuffix(".scale")) {
             for i in 0..<k.count { p[k.offset + i] = T(hp.zigScaleInit) }
         }
         let U = hp.coDim

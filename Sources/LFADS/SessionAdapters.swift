@@ -5,6 +5,9 @@ public struct SessionPassOptions: Sendable {
     public var latents: LatentMode = .sample
     /// Each session's trials in this step over all ranks (B_s global); nil = this rank's batch.
     public var sessionTrials: [Int]? = nil
+    /// SBTT (§15): each session's observed elements (all, and visible to the encoder) in this step over
+    /// all ranks, its recon normaliser; nil = counted in this rank's batch.
+    public var sessionObserved: [(all: Int, visible: Int)]? = nil
     public var includeParameterTerms = true
     /// The CD surrogate L_s (§6) as `total`: for finite differences only.
     public var cdSurrogate = false
@@ -32,15 +35,20 @@ public final class StitchedModel<T: Scalar> {
     let rowStart: [Int]
     public let core: LFADSModel<T>
     let R: Int, F: Int, TT: Int, B: Int
+    /// P read-out channels per neuron (docs/model.md §14): θ_s is [T,B_s,N_s·P].
+    let PC: Int
     let inW: [Int], inB: [Int], outW: [Int], outB: [Int]
+    /// Offsets of each session's ZIG scales K_s [2,N_s] (`zig.s{i}.scale`); empty otherwise.
+    let zigK: [Int]
 
     let xTilde: [Buffer<T>]                // [T,B_s,N_s] masked counts the read-in sees
     let xHat: [Buffer<T>]                  // [T·B_s,R] read-in output, and in backward its gradient
     let phiS: [Buffer<T>]                  // [T·B_s,F] the session's factor rows
-    /// θ_s = log-rates [T,B_s,N_s] and exp θ_s.
+    /// θ_s [T,B_s,N_s·P] (log-rates for Poisson) and the mean m(θ_s) [T,B_s,N_s] (exp θ_s for Poisson).
     public let logRates: [Buffer<T>], rates: [Buffer<T>]
     let dTheta: [Buffer<T>], dPhiS: [Buffer<T>]
     let dXIn: Buffer<T>                    // [T,B,R] ∂L/∂x̃ of the core
+    let extIn: Buffer<T>                   // [T,B,E] the sessions' external inputs in the core's rows (§16)
     public private(set) var sessionTerms: SessionTerms
 
     public init(hp: Hyperparameters, batches: [Int]) {
@@ -61,15 +69,19 @@ public final class StitchedModel<T: Scalar> {
         inB = shapes.indices.map { l["readin.s\($0).b"].offset }
         outW = shapes.indices.map { l["readout.s\($0).W"].offset }
         outB = shapes.indices.map { l["readout.s\($0).b"].offset }
+        zigK = hp.observation.hasScale ? shapes.indices.map { l["zig.s\($0).scale"].offset } : []
+        let P = hp.observation.channels
+        PC = P
         let TT = hp.seqLen, R = hp.readinDim, F = hp.facDim, sessions = shapes
         xTilde = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
         xHat = batches.map { Buffer(TT * $0 * R) }
         phiS = batches.map { Buffer(TT * $0 * F) }
-        logRates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        logRates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons * P) }
         rates = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
-        dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons) }
+        dTheta = zip(sessions, batches).map { Buffer(TT * $1 * $0.neurons * P) }
         dPhiS = batches.map { Buffer(TT * $0 * F) }
         dXIn = Buffer(TT * o * R)
+        extIn = Buffer(max(TT * o * hp.extInputDim, 1))
         let nan = [Double](repeating: .nan, count: sessions.count)
         sessionTerms = SessionTerms(recon: nan, heldInRecon: nan, svNll: nan)
     }
@@ -79,10 +91,12 @@ public final class StitchedModel<T: Scalar> {
     /// Sessions with trials in the step (over all ranks): the S_b the recon mean divides by.
     func present(_ o: SessionPassOptions) -> [Bool] { (o.sessionTrials ?? batches).map { $0 > 0 } }
 
-    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s].
+    /// Runs the model and the loss of §18 on xs[s] = x_s [T,B_s,N_s]; exts[s] = e_s [T,B_s,E], required
+    /// when ext_input_dim E > 0, are gathered into the core's batch in session order (§16).
     @_specialize(exported: true, where T == Float)
-    public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], noise: SessionNoise<T>,
-                        weights: LossWeights, options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
+    public func forward(params P: UnsafePointer<T>, xs: [UnsafePointer<T>], exts: [UnsafePointer<T>]? = nil,
+                        noise: SessionNoise<T>, weights: LossWeights,
+                        options: SessionPassOptions = SessionPassOptions()) -> LossTerms {
         let xIn = core.xIn.p, dIn = noise.core.dIn.p, dIns = noise.core.dIn.scale
         let svScale = T(1 / noise.core.svKeep(hp))
         for (s, shape) in sessions.enumerated() {
@@ -91,8 +105,18 @@ public final class StitchedModel<T: Scalar> {
             // x̃_s in neuron space: SV and CD act here, held-out neurons see zeros (§18).
             let x = xs[s], xt = xTilde[s].p, sv = noise.svMask[s].p, cd = noise.cdKeep[s].p
             let svs = noise.svMask[s].scale, cds = noise.cdKeep[s].scale
-            for i in 0..<(TT * Bs * N) {
-                xt[i] = (i % N) < Nin ? x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) : 0
+            if let src = noise.shiftedSource(s)?.p {
+                // Temporal shift (§17): the source already holds x ⊙ s_sv, shifted; NaN (SBTT) enters as 0.
+                for i in 0..<(TT * Bs * N) { xt[i] = (i % N) < Nin && !src[i].isNaN ? src[i] * maskValue(cd[i], cds) : 0 }
+            } else if hp.usesSBTT {
+                // A missing (NaN) element enters as 0, with no rescale (§15).
+                for i in 0..<(TT * Bs * N) {
+                    xt[i] = (i % N) < Nin && !x[i].isNaN ? x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) : 0
+                }
+            } else {
+                for i in 0..<(TT * Bs * N) {
+                    xt[i] = (i % N) < Nin ? x[i] * maskValue(sv[i], svs) * svScale * maskValue(cd[i], cds) : 0
+                }
             }
             broadcastRows(P + inB[s], rows: TT * Bs, cols: R, into: xHat[s].p, ld: R)
             gemm(TT * Bs, R, N, xt, N, P + inW[s], R, xHat[s].p, R, beta: 1)
@@ -105,23 +129,36 @@ public final class StitchedModel<T: Scalar> {
                 }
             }
         }
-        core.forwardFactors(P, ext: nil, noise: noise.core, sample: options.latents == .sample)
+        let E = hp.extInputDim
+        if E > 0 {
+            precondition(exts?.count == sessions.count, "a model with ext_input_dim \(E) needs every session's external inputs")
+            for s in sessions.indices {
+                let Bs = batches[s], e = exts![s]
+                for t in 0..<TT where Bs > 0 {
+                    (extIn.p + (t * B + rowStart[s]) * E).update(from: e + t * Bs * E, count: Bs * E)
+                }
+            }
+        }
+        core.forwardFactors(P, ext: E > 0 ? UnsafePointer(extIn.p) : nil, noise: noise.core, sample: options.latents == .sample)
 
         let kSv = noise.core.svKeep(hp), here = present(options), Sb = Double(max(here.filter { $0 }.count, 1))
         var terms = LossTerms()
         var st = SessionTerms(recon: [], heldInRecon: [], svNll: [])
         var svSum = 0.0
         for (s, shape) in sessions.enumerated() {
-            let Bs = batches[s], N = shape.neurons
+            let Bs = batches[s], N = shape.neurons, NP = N * PC
             gatherFactors(s)
-            broadcastRows(P + outB[s], rows: TT * Bs, cols: N, into: logRates[s].p, ld: N)
-            if Bs > 0 { gemm(TT * Bs, N, F, phiS[s].p, F, P + outW[s], N, logRates[s].p, N, beta: 1) }
-            let sums = reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
+            broadcastRows(P + outB[s], rows: TT * Bs, cols: NP, into: logRates[s].p, ld: NP)
+            if Bs > 0 { gemm(TT * Bs, NP, F, phiS[s].p, F, P + outW[s], NP, logRates[s].p, NP, beta: 1) }
+            let sums = hp.observation == .poisson
+                ? reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
+                : observationSums(s, P, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
             guard here[s] else { st.recon.append(.nan); st.heldInRecon.append(.nan); st.svNll.append(.nan); continue }
-            let nB = Double(options.sessionTrials?[s] ?? Bs)
-            let all = nB * Double(TT * N), visible = nB * Double((TT - shape.forwardBins) * (N - shape.heldout))
-            let rec = (sums.rec + kSv * sums.hidden) / (all * kSv), heldIn = sums.rec / (visible * kSv)
-            let sv = noise.svApplied && hp.svRate > 0 ? sums.sv / (visible * hp.svRate) : Double.nan
+            let (all, visible) = normalisers(s, x: xs[s], options: options)
+            // SBTT: with nothing observed a term is 0 (§15).
+            let rec = all > 0 ? (sums.rec + kSv * sums.hidden) / (all * kSv) : 0
+            let heldIn = visible > 0 ? sums.rec / (visible * kSv) : 0
+            let sv = noise.svApplied && hp.svRate > 0 ? (visible > 0 ? sums.sv / (visible * hp.svRate) : 0) : Double.nan
             st.recon.append(rec); st.heldInRecon.append(heldIn); st.svNll.append(sv)
             terms.recon += rec / Sb; terms.heldInRecon += heldIn / Sb
             if !sv.isNaN { svSum += sv / Sb }
@@ -131,11 +168,32 @@ public final class StitchedModel<T: Scalar> {
         let nAll = Double(options.sessionTrials?.reduce(0, +) ?? B)
         terms.klIc = core.klIc(P) / nAll
         if core.dims.hasController { terms.klCo = core.klCo(P, noise: noise.core, gradScale: nil) / nAll }
-        terms.l2 = core.l2Value(P)
+        terms.l2 = core.l2Value(P) + zigScalePenalty(P)
         let regularisers = weights.l2 * terms.l2 + weights.kl * (hp.klIcScale * terms.klIc + hp.klCoScale * terms.klCo)
         terms.total = terms.recon + regularisers
         terms.heldInTotal = terms.heldInRecon + regularisers
         return terms
+    }
+
+    /// Session s's recon normalisers: its elements, and those the encoder may see (§18: B_s·T·N_s with
+    /// B_s global); with SBTT its observed ones (§15), global when the options give them.
+    func normalisers(_ s: Int, x: UnsafePointer<T>, options: SessionPassOptions) -> (all: Double, visible: Double) {
+        let shape = sessions[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
+        guard hp.usesSBTT else {
+            let nB = Double(options.sessionTrials?[s] ?? batches[s])
+            return (nB * Double(TT * N), nB * Double(Tin * Nin))
+        }
+        if let o = options.sessionObserved?[s] { return (Double(o.all), Double(o.visible)) }
+        var all = 0, visible = 0
+        for t in 0..<TT {
+            for b in 0..<batches[s] {
+                for j in 0..<N where !x[(t * batches[s] + b) * N + j].isNaN {
+                    all += 1
+                    if t < Tin && j < Nin { visible += 1 }
+                }
+            }
+        }
+        return (Double(all), Double(visible))
     }
 
     /// Session s's factor rows φ[t, rowStart_s + b] gathered into [T·B_s, F].
@@ -158,6 +216,8 @@ public final class StitchedModel<T: Scalar> {
                 for j in 0..<N {
                     let i = (t * Bs + b) * N + j, visible = t < Tin && j < Nin
                     rate[i] = T.exp(lr[i])
+                    // Missing (SBTT, §15): a rate, no loss; without SBTT the data hold no NaN.
+                    if x[i].isNaN { continue }
                     let xi = Double(x[i])
                     let l: Double
                     if surrogate {
@@ -183,24 +243,30 @@ public final class StitchedModel<T: Scalar> {
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, Nin = N - shape.heldout, Tin = TT - shape.forwardBins
             guard Bs > 0 else { continue }
-            let nB = Double(options.sessionTrials?[s] ?? Bs)
             // ∂L_rec/∂θ_s: the base gradient (§6) with the session's own normaliser and the 1/S_b.
-            let c = T(scale / (Sb * nB * Double(TT * N) * kSv)), hiddenC = c * T(kSv)
+            let cD = scale / (Sb * max(normalisers(s, x: xs[s], options: options).all, 1) * kSv)
+            let c = T(cD), hiddenC = c * T(kSv), NP = N * PC
             let x = xs[s], dl = dTheta[s].p, rate = rates[s].p, cdg = noise.cdGrad[s].p, sv = noise.svMask[s].p
             let cdgs = noise.cdGrad[s].scale, svs = noise.svMask[s].scale
-            for t in 0..<TT {
-                for b in 0..<Bs {
-                    for j in 0..<N {
-                        let i = (t * Bs + b) * N + j
-                        dl[i] = t < Tin && j < Nin ? c * maskValue(cdg[i], cdgs) * maskValue(sv[i], svs) * (rate[i] - x[i]) : hiddenC * (rate[i] - x[i])
+            if hp.observation == .poisson {
+                for t in 0..<TT {
+                    for b in 0..<Bs {
+                        for j in 0..<N {
+                            let i = (t * Bs + b) * N + j
+                            dl[i] = x[i].isNaN ? 0
+                                : t < Tin && j < Nin ? c * maskValue(cdg[i], cdgs) * maskValue(sv[i], svs) * (rate[i] - x[i])
+                                : hiddenC * (rate[i] - x[i])
+                        }
                     }
                 }
+            } else {
+                observationBackward(s, P, G, x: x, noise: noise, c: cD, kSv: kSv, scales: options.trainReadout)
             }
             if options.trainReadout {
-                gemm(F, N, TT * Bs, phiS[s].p, F, transA: true, dl, N, G + outW[s], N, beta: 1)
-                addColumnSums(dl, rows: TT * Bs, cols: N, ld: N, into: G + outB[s])
+                gemm(F, NP, TT * Bs, phiS[s].p, F, transA: true, dl, NP, G + outW[s], NP, beta: 1)
+                addColumnSums(dl, rows: TT * Bs, cols: NP, ld: NP, into: G + outB[s])
             }
-            gemm(TT * Bs, F, N, dl, N, P + outW[s], N, transB: true, dPhiS[s].p, F)
+            gemm(TT * Bs, F, NP, dl, NP, P + outW[s], NP, transB: true, dPhiS[s].p, F)
             for t in 0..<TT {
                 (core.dPhi.p + (t * B + rowStart[s]) * F).update(from: dPhiS[s].p + t * Bs * F, count: Bs * F)
             }
@@ -211,6 +277,7 @@ public final class StitchedModel<T: Scalar> {
         coreOptions.includeParameterTerms = options.includeParameterTerms
         core.backwardFromFactors(P, G, noise: noise.core, weights: weights, options: coreOptions, scale: scale)
         core.encoderInputGrad = nil
+        if options.includeParameterTerms && options.trainReadout { zigScalePenaltyBackward(P, G, scale: scale * weights.l2) }
         guard options.trainReadin else { return }
         let dIn = noise.core.dIn.p, dIns = noise.core.dIn.scale
         for (s, shape) in sessions.enumerated() {

@@ -4,12 +4,16 @@
 public final class SessionNoise<T: Scalar> {
     public let core: NoiseBundle<T>
     public let cdKeep: [Mask<T>], cdGrad: [Mask<T>], svMask: [Mask<T>]
+    /// Temporal shift (§17), training only: each session's shifted encoder source [T,B_s,N_s], set by
+    /// `applyTemporalShift` and cleared by `draw` and `setAllOff` (storage kept across steps).
+    var shiftStorage: [Buffer<T>?], shiftApplied: [Bool]
 
     public init(core d: Dims, sessions: [SessionShape], batches: [Int]) {
         core = NoiseBundle(d)
         cdKeep = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
         cdGrad = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
         svMask = zip(sessions, batches).map { Mask(d.T * $1 * $0.neurons) }
+        shiftStorage = sessions.map { _ in nil }; shiftApplied = sessions.map { _ in false }
         setAllOff()
     }
 
@@ -18,6 +22,7 @@ public final class SessionNoise<T: Scalar> {
     public func setAllOff() {
         core.setAllOff()
         for m in cdKeep + cdGrad + svMask { m.fill(1) }
+        for s in shiftApplied.indices { shiftApplied[s] = false }
     }
 
     /// The draw key of trial k of session s: session 0 keeps the base keys, so one session with a
@@ -35,6 +40,7 @@ public final class SessionNoise<T: Scalar> {
         core.draw(coreHp, trials: keys, epoch: epoch, step: step, kind: kind,
                   svMasks: nil)
         core.svApplied = svMasks != nil
+        for s in shiftApplied.indices { shiftApplied[s] = false }
         let T_ = core.dims.T, seed = UInt64(hp.seed), e = UInt64(epoch), st = UInt64(step)
         for (s, ks) in trials.enumerated() {
             let N = shapes[s].neurons, B = ks.count

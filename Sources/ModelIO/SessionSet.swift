@@ -42,9 +42,12 @@ public struct SessionSet: Sendable {
 
     /// Loads every file (sorted) and checks them against each other: the same T, and each session's
     /// batch B_s = ⌊batch_size/S⌋ ≥ 1 with at least B_s train trials. Errors name the file.
-    public static func load(_ patterns: [String], domain: DataDomain = .counts, batchSize: Int) throws -> SessionSet {
+    /// `missing` (SBTT): NaN or `*_obs_mask` mark missing elements in any file. `extDim` > 0: every file
+    /// must hold `*_ext_input` with that many inputs per bin (docs/model.md §16).
+    public static func load(_ patterns: [String], domain: DataDomain = .counts, missing: Bool = false,
+                            extDim: Int = 0, batchSize: Int) throws -> SessionSet {
         let paths = try resolve(patterns)
-        let sets = try paths.map { try SpikeDataset.load(path: $0, domain: domain) }
+        let sets = try paths.map { try SpikeDataset.load(path: $0, domain: domain, missing: missing, extDim: extDim) }
         let T = sets[0].T
         for d in sets.dropFirst() where d.T != T {
             throw DatasetError("\(d.path): T = \(d.T) bins, but \(sets[0].path) has T = \(T); all sessions need the same T")

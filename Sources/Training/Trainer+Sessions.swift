@@ -7,7 +7,12 @@ public final class SessionTraining {
     let svTrain: [[[Float]]]?, svValid: [[[Float]]]?
     var models: [[Int]: (StitchedModel<Float>, SessionNoise<Float>)] = [:]
     var xs: [[Float]]
-    /// The last validation pass's total loss, held-in NLL and NLL_sv of each session (trial-weighted means).
+    /// Each session's external inputs of the batch [T,B_s,E] (docs/model.md §16); empty when E = 0.
+    var exts: [[Float]]
+    /// SBTT: each session's observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
+    let observedTrain: [[(all: Int, visible: Int)]]?, observedValid: [[(all: Int, visible: Int)]]?
+    /// The last validation pass's total loss, held-in NLL and NLL_sv of each session (trial-weighted
+    /// means; with SBTT the NLLs are means over observed held-in elements).
     public internal(set) var validTotal: [Double], validRecon: [Double], validSv: [Double]
 
     init(hp: Hyperparameters, sessions: [TrainingData]) {
@@ -17,6 +22,15 @@ public final class SessionTraining {
             svValid = sessions.enumerated().map { s, d in d.valid.inds.map { sessionValidationMask(hp, session: s, split: 1, trialIndex: $0) } }
         } else { svTrain = nil; svValid = nil }
         xs = sessions.map { _ in [] }
+        exts = sessions.map { _ in [] }
+        if hp.usesSBTT {
+            func counts(_ s: Int, _ split: SplitData) -> [(all: Int, visible: Int)] {
+                let shape = hp.sessions[s], T = sessions[s].T, N = sessions[s].N
+                return split.observedCounts(T: T, N: N, Tin: T - shape.forwardBins, Nin: N - shape.heldout)
+            }
+            observedTrain = sessions.indices.map { counts($0, sessions[$0].train) }
+            observedValid = sessions.indices.map { counts($0, sessions[$0].valid) }
+        } else { observedTrain = nil; observedValid = nil }
         validTotal = sessions.map { _ in .nan }; validRecon = sessions.map { _ in .nan }; validSv = sessions.map { _ in .nan }
     }
 
@@ -93,6 +107,15 @@ extension Trainer {
         let global = batch.map(\.count), share = comm.share(of: global.reduce(0, +))
         for i in 0..<6 { stepTerms[i] = 0 }
         grads.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        // SBTT: each session's n_O over the whole step, the same on every rank of the group (§15, §18).
+        let observed = st.observedTrain.map { o in
+            hp.usesTemporalShift ? shiftedSessionObserved(batch, epoch: e, step: step)
+                : batch.enumerated().map { s, rows in rows.reduce((all: 0, visible: 0)) { ($0.all + o[s][$1].all, $0.visible + o[s][$1].visible) } }
+        }
+        if let observed, observed.allSatisfy({ $0.all == 0 }) {
+            skippedSteps.append("epoch \(e), step \(step): minibatch has no observed element; step skipped (sbtt)")
+            return 0
+        }
         var local: [[Int]] = [], o = 0
         for rows in batch {
             let lo = max(share.lowerBound - o, 0), hi = min(share.upperBound - o, rows.count)
@@ -103,17 +126,28 @@ extension Trainer {
             let (m, noise) = st.model(hp, batches: local.map(\.count))
             for (s, rows) in local.enumerated() {
                 st.sessions[s].train.gather(rows, T: data.T, N: st.sessions[s].N, into: &st.xs[s])
+                st.sessions[s].train.gatherExt(rows, T: data.T, E: hp.extInputDim, into: &st.exts[s])
             }
             noise.draw(hp, trials: local.enumerated().map { s, rows in rows.map { st.sessions[s].train.inds[$0] } },
                        epoch: e, step: step, kind: .training,
                        svMasks: st.svTrain.map { sv in local.enumerated().map { s, rows in rows.map { sv[s][$0] } } })
+            if hp.usesTemporalShift {
+                // §17 per session, keyed by the session's trial keys: the same shifts on any rank layout.
+                for (s, rows) in local.enumerated() where !rows.isEmpty {
+                    st.xs[s].withUnsafeMutableBufferPointer {
+                        noise.applyTemporalShift(hp, session: s, trials: rows.map { st.sessions[s].train.inds[$0] },
+                                                 epoch: e, step: step, x: $0.baseAddress!)
+                    }
+                }
+            }
             var opts = SessionPassOptions()
             opts.sessionTrials = global
+            opts.sessionObserved = observed
             opts.includeParameterTerms = comm.rank == 0
             opts.trainReadin = hp.trainReadin == 1; opts.trainReadout = hp.trainReadout == 1
-            let t = withSessionData(st.xs) { xs in
+            let t = withSessionData(st.xs, exts: hp.extInputDim > 0 ? st.exts : nil) { xs, es in
                 state.params.withUnsafeBufferPointer { p in
-                    let t = m.forward(params: p.baseAddress!, xs: xs, noise: noise, weights: w, options: opts)
+                    let t = m.forward(params: p.baseAddress!, xs: xs, exts: es, noise: noise, weights: w, options: opts)
                     grads.withUnsafeMutableBufferPointer { g in
                         m.backward(params: p.baseAddress!, grads: g.baseAddress!, xs: xs, noise: noise, weights: w,
                                    options: opts, scale: hp.lossScale)
@@ -130,8 +164,10 @@ extension Trainer {
     /// over its trials, the run's values the unweighted mean over sessions.
     func validateSessions(_ state: TrainerState, _ rec: inout EpochRecord) throws {
         let st = stitched!, S = st.sessions.count, w = hp.lossWeights(epoch: state.epoch)
-        // Per session: Σ_k heldInTotal, heldInRecon, svNll.
-        var sums = [Double](repeating: 0, count: 3 * S)
+        // Per session: Σ_k heldInTotal, heldInRecon, svNll, trial-weighted; with SBTT the NLLs weighted by
+        // each batch's observed held-in elements, whose sum is the 4th entry (as `validate`).
+        let k = st.observedValid == nil ? 3 : 4
+        var sums = [Double](repeating: 0, count: k * S)
         for s in 0..<S {
             let split = st.sessions[s].valid
             let mine = Array(comm.share(of: split.trials))
@@ -142,27 +178,44 @@ extension Trainer {
                 let counts = (0..<S).map { $0 == s ? rows.count : 0 }
                 let (m, noise) = st.model(hp, batches: counts)
                 split.gather(rows, T: data.T, N: st.sessions[s].N, into: &st.xs[s])
+                split.gatherExt(rows, T: data.T, E: hp.extInputDim, into: &st.exts[s])
                 noise.draw(hp, trials: (0..<S).map { $0 == s ? rows.map { split.inds[$0] } : [] }, epoch: state.epoch,
                            step: StreamStep.validation, kind: .sampling,
                            svMasks: st.svValid.map { sv in (0..<S).map { $0 == s ? rows.map { sv[s][$0] } : [] } })
-                let t = withSessionData(st.xs.enumerated().map { $0.offset == s ? $0.element : [] }) { xs in
+                let only = { (a: [[Float]]) in a.enumerated().map { $0.offset == s ? $0.element : [] } }
+                let t = withSessionData(only(st.xs), exts: hp.extInputDim > 0 ? only(st.exts) : nil) { xs, es in
                     state.params.withUnsafeBufferPointer { p in
-                        m.forward(params: p.baseAddress!, xs: xs, noise: noise, weights: w)
+                        m.forward(params: p.baseAddress!, xs: xs, exts: es, noise: noise, weights: w)
                     }
                 }
                 let wt = Double(rows.count)
-                sums[3 * s] += wt * t.heldInTotal; sums[3 * s + 1] += wt * t.heldInRecon
-                sums[3 * s + 2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+                if let ov = st.observedValid {
+                    let nO = Double(rows.reduce(0) { $0 + ov[s][$1].visible })
+                    sums[k * s] += wt * (t.heldInTotal - t.heldInRecon); sums[k * s + 1] += nO * t.heldInRecon
+                    sums[k * s + 2] += nO * (t.svNll.isNaN ? 0 : t.svNll); sums[k * s + 3] += nO
+                } else {
+                    sums[k * s] += wt * t.heldInTotal; sums[k * s + 1] += wt * t.heldInRecon
+                    sums[k * s + 2] += wt * (t.svNll.isNaN ? 0 : t.svNll)
+                }
             }
         }
         try comm.allreduceSum(&sums)
         var total = 0.0, recon = 0.0, sv = 0.0
         for s in 0..<S {
             let K = Double(max(st.sessions[s].valid.trials, 1))
-            st.validRecon[s] = sums[3 * s + 1] / K
-            st.validTotal[s] = sums[3 * s] / K
-            st.validSv[s] = hp.svRate > 0 ? sums[3 * s + 2] / K : .nan
-            total += sums[3 * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[3 * s + 2] / K / Double(S)
+            if k == 4 {
+                let nO = max(sums[k * s + 3], 1)
+                st.validRecon[s] = sums[k * s + 1] / nO
+                st.validTotal[s] = sums[k * s] / K + st.validRecon[s]
+                st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / nO : .nan
+                total += st.validTotal[s] / Double(S); recon += st.validRecon[s] / Double(S)
+                sv += sums[k * s + 2] / nO / Double(S)
+            } else {
+                st.validRecon[s] = sums[k * s + 1] / K
+                st.validTotal[s] = sums[k * s] / K
+                st.validSv[s] = hp.svRate > 0 ? sums[k * s + 2] / K : .nan
+                total += sums[k * s] / K / Double(S); recon += st.validRecon[s] / Double(S); sv += sums[k * s + 2] / K / Double(S)
+            }
         }
         rec.validTotal = total; rec.validRecon = recon
         if hp.svRate > 0 { rec.sampValidValid = sv }
@@ -171,9 +224,16 @@ extension Trainer {
 
 /// Runs body with pointers to each session's data (an empty session gets a valid dummy pointer).
 func withSessionData<R>(_ xs: [[Float]], _ body: ([UnsafePointer<Float>]) -> R) -> R {
-    let ptrs = xs.map { x -> UnsafeMutablePointer<Float> in
+    withSessionData(xs, exts: nil) { xs, _ in body(xs) }
+}
+
+/// Runs body with pointers to each session's data and, when given, external inputs.
+func withSessionData<R>(_ xs: [[Float]], exts: [[Float]]?, _ body: ([UnsafePointer<Float>], [UnsafePointer<Float>]?) -> R) -> R {
+    let all = xs + (exts ?? [])
+    let ptrs = all.map { x -> UnsafeMutablePointer<Float> in
         let q = UnsafeMutablePointer<Float>.allocate(capacity: max(x.count, 1)); q.initialize(from: x, count: x.count); return q
     }
     defer { ptrs.forEach { $0.deallocate() } }
-    return body(ptrs.map { UnsafePointer($0) })
+    let p = ptrs.map { UnsafePointer($0) }
+    return body(Array(p[..<xs.count]), exts == nil ? nil : Array(p[xs.count...]))
 }

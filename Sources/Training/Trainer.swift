@@ -25,7 +25,7 @@ public final class Trainer {
     /// SBTT: observed elements per trial of each split (docs/model.md §15); nil with SBTT off.
     let observedTrain: [(all: Int, visible: Int)]?, observedValid: [(all: Int, visible: Int)]?
     /// Steps skipped because their minibatch had no observed element (SBTT), with a warning each.
-    public private(set) var skippedSteps: [String] = []
+    public internal(set) var skippedSteps: [String] = []
     /// Multi-session stitching (docs/model.md §18); nil for the base model.
     public internal(set) var stitched: SessionTraining? = nil
 

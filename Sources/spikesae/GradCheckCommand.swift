@@ -15,7 +15,8 @@ struct GradCheck: ParsableCommand {
             --ext-input E feeds E external inputs to the generator (docs/model.md §16); \
             --temporal-shift shifts the data in time with one fixed draw of shifts (docs/model.md §17); \
             --sessions S checks a model stitched over S sessions with trainable read-ins and read-outs \
-            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin).
+            (docs/model.md §18; with --heldout, odd sessions hide a neuron and a bin; with --recon, each \
+            session's read-out gives that model's channels).
             """)
 
     @Option(help: "Break one backward formula on purpose, to see the check fail: \(BackwardMutation.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -68,12 +69,16 @@ struct GradCheck: ParsableCommand {
         if heldout { hp.heldoutNeurons = 1; hp.forwardBins = 2 }
         let r: GradientCheckReport
         if sessions > 0 {
-            guard m == .none, recon == "poisson", missing == 0, extInput == 0 else {
-                throw ValidationError("--sessions checks the Poisson model without SBTT, external inputs or --mutation")
+            guard m == .none else {
+                throw ValidationError("--sessions does not combine with --mutation (the mutations break the base model's backward)")
             }
             var s = GradientCheck.stitchedHyperparameters(sessions: sessions, heldout: heldout)
+            s.recon = recon
+            if missing > 0 { s.sbtt = 1 }
+            s.extInputDim = extInput
+            if temporalShift > 0 { s.temporalShiftMax = temporalShift; s.temporalShiftStd = 1.5 }
             if noController { s.coDim = 0 }
-            r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed)
+            r = GradientCheck.runStitched(s, batches: (0..<sessions).map { 1 + $0 % 2 }, seed: seed, missing: missing)
         } else {
             r = GradientCheck.run(hp, mutation: m, seed: seed, missing: missing)
         }

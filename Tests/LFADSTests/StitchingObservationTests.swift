@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import LFADS
+
+/// Stitching with the non-Poisson observation models (docs/model.md §14, §18): each session's read-out
+/// gives P channels per neuron, ZIG sessions carry their own scales K_s.
+struct StitchingObservationTests {
+    static let models: [ObservationModel] = [.gaussian, .gamma, .zig]
+
+    static func hp3(_ obs: ObservationModel) -> Hyperparameters {
+        var hp = GradientCheck.stitchedHyperparameters(sessions: 3)
+        hp.recon = obs.rawValue
+        return hp
+    }
+
+    /// Float64 whole-model check with CD, SV, dropout, held-out neurons and forward bins on.
+    @Test(arguments: models) func gradientCheckOfThreeSessions(_ obs: ObservationModel) {
+        let hp = Self.hp3(obs)
+        #expect(hp.problems().isEmpty, "\(hp.problems())")
+        let r = GradientCheck.runStitched(hp, batches: [2, 1, 2])
+        for t in r.tensors where !t.passed { Issue.record("\(obs) \(t.name): max rel \(t.maxRelError)") }
+        #expect(r.passed)
+        let layout = ParameterLayout(hp), P = obs.channels
+        #expect(layout["readout.s1.W"].shape == [hp.facDim, 4 * P] && layout["readout.s1.b"].shape == [4 * P])
+        #expect(layout.contains("zig.s2.scale") == (obs == .zig) && !layout.contains("zig.scale"))
+    }
+
+    @Test func zigGradientCheckWithoutController() {
+        var hp = Self.hp3(.zig); hp.coDim = 0
+        #expect(GradientCheck.runStitched(hp, batches: [1, 2, 1]).passed)
+    }
+
+    /// One session, W_in = I, b_in = 0, the base read-out (and K) ⇒ the base model with that `recon`:
+    /// loss, NLL_sv and every gradient.
+    @Test(arguments: models) func identityReadinIsTheBaseModel(_ obs: ObservationModel) {
+        var base = GradientCheck.tinyHyperparameters()
+        base.heldoutNeurons = 1; base.forwardBins = 1; base.recon = obs.rawValue
+        var st = base
+        st.readinDim = base.dataDim; st.trainReadin = 1
+        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
+        let a = GradientCheck.problem(base)
+        let m = StitchedModel<Double>(hp: st, batches: [4])
+        let rename = ["readout.W": "readout.s0.W", "readout.b": "readout.s0.b", "zig.scale": "zig.s0.scale"]
+        var p = [Double](repeating: 0, count: m.layout.count)
+        for e in a.model.layout.entries {
+            let to = m.layout[rename[e.name] ?? e.name]
+            #expect(to.shape == e.shape, "\(e.name)")
+            for i in 0..<e.count { p[to.offset + i] = a.params[e.offset + i] }
+        }
+        let N = base.dataDim
+        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
+        let noise = m.makeNoise()
+        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
+        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
+        let rb = SBTTTests.pass(a.model, a.params, a.x, a.noise)
+        let rs = StitchingTests.pass(m, p, [a.x], noise)
+        #expect(abs(rs.terms.total - rb.terms.total) <= 1e-12 * abs(rb.terms.total), "\(rs.terms.total) vs \(rb.terms.total)")
+        #expect(abs(rs.terms.l2 - rb.terms.l2) <= 1e-12 * abs(rb.terms.l2))
+        #expect(abs(rs.terms.svNll - rb.terms.svNll) <= 1e-12 * abs(rb.terms.svNll))
+        for e in a.model.layout.entries {
+            let to = m.layout[rename[e.name] ?? e.name]
+            for i in 0..<e.count {
+                let gb = rb.grads[e.offset + i], gs = rs.grads[to.offset + i]
+                #expect(abs(gb - gs) <= 1e-10 + 1e-9 * abs(gb), "\(obs) \(e.name)[\(i)]: \(gs) vs \(gb)")
+            }
+        }
+        // The rates are the observation model's mean, as the base model's.
+        for i in 0..<(4 * base.seqLen * N) { #expect(abs(m.rates[0].p[i] - a.model.rates.p[i]) <= 1e-12 * max(abs(a.model.rates.p[i]), 1)) }
+    }
+
+    /// A frozen read-out freezes its session's ZIG scales too: exactly zero gradient on W, b and K.
+    @Test func frozenReadoutFreezesTheZigScales() {
+        let hp = Self.hp3(.zig)
+        let (m, p, xs, noise) = GradientCheck.stitchedProblem(hp, batches: [2, 1, 2])
+        var o = SessionPassOptions(); o.trainReadout = false
+        let frozen = StitchingTests.pass(m, p, xs, noise, options: o).grads
+        let live = StitchingTests.pass(m, p, xs, noise).grads
+        for s in 0..<3 {
+            let k = m.layout["zig.s\(s).scale"], r = m.layout.sessionRanges(s).readout
+            #expect(r.contains(k.offset) && r.contains(k.offset + k.count - 1))
+            #expect(frozen[r].allSatisfy { $0 == 0 })
+            #expect(live[k.offset..<(k.offset + k.count)].contains { $0 != 0 })
+        }
+    }
+
+    /// A mixed ZIG step's recon is the mean of the sessions' recons run alone (each its own K_s).
+    @Test func mixedZigStepIsTheMeanOfSessionsRunAlone() {
+        let hp = Self.hp3(.zig), batches = [2, 1, 2]
+        let (m, p, xs, noise) = GradientCheck.stitchedProblem(hp, batches: batches)
+        let mixed = StitchingTests.pass(m, p, xs, noise)
+        var reconMean = 0.0
+        for s in 0..<3 {
+            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
+            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
+            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
+            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let alone = StitchingTests.pass(ms, p, xs.enumerated().map { $0.offset == s ? $0.element : [] }, ns)
+            reconMean += alone.terms.recon / 3
+            #expect(abs(m.sessionTerms.recon[s] - alone.terms.recon) <= 1e-12 * abs(alone.terms.recon))
+        }
+        #expect(abs(mixed.terms.recon - reconMean) <= 1e-12 * abs(reconMean))
+    }
+}

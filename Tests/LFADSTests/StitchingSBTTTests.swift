@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import LFADS
+
+/// Stitching with SBTT (docs/model.md §15, §18): NaN marks a missing element of any session; the
+/// encoder sees 0 there and each session's reconstruction is a mean over its own observed elements.
+struct StitchingSBTTTests {
+    static func hp3(_ recon: String = "poisson") -> Hyperparameters {
+        var hp = GradientCheck.stitchedHyperparameters(sessions: 3)
+        hp.sbtt = 1; hp.recon = recon
+        return hp
+    }
+
+    /// Float64 whole-model check, 30 % missing, with CD, SV, dropout, held-out neurons and forward bins.
+    @Test(arguments: ["poisson", "zig"]) func gradientCheckWith30PercentMissing(_ recon: String) {
+        let hp = Self.hp3(recon)
+        #expect(hp.problems().isEmpty, "\(hp.problems())")
+        let (_, _, xs, _) = GradientCheck.stitchedProblem(hp, batches: [2, 1, 2], missing: 0.3)
+        #expect(xs.allSatisfy { x in x.contains { $0.isNaN } && x.contains { !$0.isNaN } })
+        let r = GradientCheck.runStitched(hp, batches: [2, 1, 2], missing: 0.3)
+        for t in r.tensors where !t.passed { Issue.record("\(recon) \(t.name): max rel \(t.maxRelError)") }
+        #expect(r.passed)
+    }
+
+    /// One session, W_in = I, b_in = 0 ⇒ the base model with SBTT: loss, NLL_sv and every gradient.
+    @Test(arguments: ["poisson", "zig"]) func identityReadinIsTheBaseSBTTModel(_ recon: String) {
+        var base = SBTTTests.sbttHP(recon)
+        base.heldoutNeurons = 1; base.forwardBins = 1
+        var st = base
+        st.readinDim = base.dataDim; st.trainReadin = 1
+        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
+        let a = GradientCheck.problem(base, missing: 0.3)
+        #expect(a.x.contains { $0.isNaN })
+        let m = StitchedModel<Double>(hp: st, batches: [4])
+        let rename = ["readout.W": "readout.s0.W", "readout.b": "readout.s0.b", "zig.scale": "zig.s0.scale"]
+        var p = [Double](repeating: 0, count: m.layout.count)
+        for e in a.model.layout.entries {
+            let to = m.layout[rename[e.name] ?? e.name]
+            for i in 0..<e.count { p[to.offset + i] = a.params[e.offset + i] }
+        }
+        let N = base.dataDim
+        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
+        let noise = m.makeNoise()
+        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
+        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
+        let rb = SBTTTests.pass(a.model, a.params, a.x, a.noise)
+        let rs = StitchingTests.pass(m, p, [a.x], noise)
+        #expect(rs.terms.total.isFinite)
+        #expect(abs(rs.terms.total - rb.terms.total) <= 1e-12 * abs(rb.terms.total), "\(rs.terms.total) vs \(rb.terms.total)")
+        #expect(abs(rs.terms.heldInRecon - rb.terms.heldInRecon) <= 1e-12 * abs(rb.terms.heldInRecon))
+        #expect(abs(rs.terms.svNll - rb.terms.svNll) <= 1e-12 * abs(rb.terms.svNll))
+        for e in a.model.layout.entries {
+            let to = m.layout[rename[e.name] ?? e.name]
+            for i in 0..<e.count {
+                let gb = rb.grads[e.offset + i], gs = rs.grads[to.offset + i]
+                #expect(abs(gb - gs) <= 1e-10 + 1e-9 * abs(gb), "\(recon) \(e.name)[\(i)]: \(gs) vs \(gb)")
+            }
+        }
+    }
+
+    /// Each session normalises by its own observed count: the mixed step's recon is the mean of the
+    /// sessions run alone, and the step's normalisers given as global counts reproduce the local pass.
+    @Test func eachSessionIsAMeanOverItsOwnObservedElements() {
+        let hp = Self.hp3(), batches = [2, 1, 2]
+        let (m, p, xs, noise) = GradientCheck.stitchedProblem(hp, batches: batches, missing: 0.3)
+        let mixed = StitchingTests.pass(m, p, xs, noise)
+        var reconMean = 0.0
+        for s in 0..<3 {
+            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
+            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
+            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
+            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let alone = StitchingTests.pass(ms, p, xs.enumerated().map { $0.offset == s ? $0.element : [] }, ns)
+            reconMean += alone.terms.recon / 3
+            #expect(abs(m.sessionTerms.recon[s] - alone.terms.recon) <= 1e-12 * abs(alone.terms.recon))
+        }
+        #expect(abs(mixed.terms.recon - reconMean) <= 1e-12 * abs(reconMean))
+        // The observed counts passed in (as the trainer does, global over ranks) give the same pass.
+        var o = SessionPassOptions()
+        o.sessionObserved = zip(hp.sessions, xs).enumerated().map { s, e in
+            let (shape, x) = e, N = shape.neurons, Bs = batches[s]
+            var all = 0, visible = 0
+            for i in x.indices where !x[i].isNaN {
+                all += 1
+                if (i / (Bs * N)) < hp.seqLen - shape.forwardBins && i % N < N - shape.heldout { visible += 1 }
+            }
+            return (all, visible)
+        }
+        let given = StitchingTests.pass(m, p, xs, noise, options: o)
+        #expect(given.terms == mixed.terms)
+        #expect(given.grads.map(\.bitPattern) == mixed.grads.map(\.bitPattern))
+    }
+
+    /// R0 of the combination: SBTT on with nothing missing is the stitched model, bit for bit.
+    @Test func withoutMissingElementsStitchedSBTTIsTheStitchedModel() {
+        var off = Self.hp3(); off.sbtt = 0
+        let a = GradientCheck.stitchedProblem(off, batches: [2, 1, 2]), b = GradientCheck.stitchedProblem(Self.hp3(), batches: [2, 1, 2])
+        let ra = StitchingTests.pass(a.model, a.params, a.xs, a.noise), rb = StitchingTests.pass(b.model, b.params, b.xs, b.noise)
+        #expect(ra.terms == rb.terms)
+        #expect(ra.grads.map(\.bitPattern) == rb.grads.map(\.bitPattern))
+    }
+}
