@@ -66,10 +66,17 @@ public enum SearchRun {
             if let set = worker.sessionSet {
                 out.append(try finalizeSessions(set, hp: hp, params: params, sizeIndex: si, row: row, plan: plan,
                                                 worker: worker, config: config, dir: bestDir))
-                log(String(format: "size %d: selected row %d (%@ %.5f), sessions' valid bits/spike %@", plan.spec.sizes[si], row.row,
-                           plan.spec.selectBy.rawValue, row.metrics[plan.spec.selectBy.reported] ?? .nan,
-                           set.sessions.indices.map { String(format: "%.4f", row.metrics[Metric.validBitsPerSpike.session($0)] ?? .nan) }
-                            .joined(separator: " / ")))
+                let perSession = { (m: Metric) in
+                    set.sessions.indices.map { String(format: "%.4f", row.metrics[m.session($0)] ?? .nan) }.joined(separator: " / ")
+                }
+                var line = String(format: "size %d: selected row %d (%@ %.5f)", plan.spec.sizes[si], row.row,
+                                  plan.spec.selectBy.rawValue, row.metrics[plan.spec.selectBy.reported] ?? .nan)
+                // Bits/spike is a Poisson metric; R² of the mean needs the data's truth.
+                if hp.observation == .poisson { line += ", sessions' valid bits/spike " + perSession(.validBitsPerSpike) }
+                if let r2 = row.metrics[Metric.validR2PerNeuron.session(0)], r2.isFinite {
+                    line += ", sessions' valid R² " + perSession(.validR2PerNeuron)
+                }
+                log(line)
                 continue
             }
             let td = worker.data(size: si)
