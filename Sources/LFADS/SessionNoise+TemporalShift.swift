@@ -24,29 +24,8 @@ extension SessionNoise {
         let enc = trials.flatMap { Self.shifts(hp, .tshiftEnc, session: s, trial: $0, epoch: epoch, step: step) }
         let rec = trials.flatMap { Self.shifts(hp, .tshiftRec, session: s, trial: $0, epoch: epoch, step: step) }
         let src = shiftStorage[s] ?? Buffer<T>(Tn * B * N)
-        let svScale = T(1 / core.svKeep(hp)), sv = svMask[s].p, svs = svMask[s].scale, o = src.p
-        src.zero()
-        for b in 0..<B {
-            for n in 0..<N {
-                let sh = enc[b * N + n]
-                for t in 0..<Tin {
-                    let i = (TemporalShift.source(t, sh, last: Tin - 1) * B + b) * N + n
-                    o[(t * B + b) * N + n] = sv[i] == 0 ? 0 : x[i] * maskValue(sv[i], svs) * svScale
-                }
-            }
-        }
-        var col = [T](repeating: 0, count: Tn), mcol = [UInt8](repeating: 0, count: Tn)
-        for b in 0..<B {
-            for n in 0..<N {
-                let sh = rec[b * N + n]
-                if sh == 0 { continue }
-                for t in 0..<Tn {
-                    let i = (TemporalShift.source(t, sh, last: Tn - 1) * B + b) * N + n
-                    col[t] = x[i]; mcol[t] = sv[i]
-                }
-                for t in 0..<Tn { let i = (t * B + b) * N + n; x[i] = col[t]; sv[i] = mcol[t] }
-            }
-        }
+        TemporalShift.apply(enc: enc, rec: rec, x: x, sv: svMask[s], svScale: T(1 / core.svKeep(hp)), T: Tn, Tin: Tin,
+                            B: B, N: N, source: src)
         shiftStorage[s] = src; shiftApplied[s] = true
     }
 }

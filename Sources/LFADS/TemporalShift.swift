@@ -24,6 +24,38 @@ public enum TemporalShift {
     @inline(__always)
     public static func source(_ t: Int, _ s: Int, last: Int) -> Int { Swift.min(Swift.max(t - s, 0), last) }
 
+    /// Shifts one [T,B,N] block by enc and rec, [B,N] each (trial-major), as
+    /// `NoiseBundle.applyTemporalShift` describes: `source` becomes shift(x ⊙ s_sv, enc) inside
+    /// [0, Tin), x becomes shift(x, rec) over all T and the SV mask moves with it.
+    static func apply<T: Scalar>(enc: [Int], rec: [Int], x: UnsafeMutablePointer<T>, sv mask: Mask<T>, svScale: T,
+                                 T Tn: Int, Tin: Int, B: Int, N: Int, source src: Buffer<T>) {
+        let sv = mask.p, svs = mask.scale, o = src.p
+        src.zero()
+        for b in 0..<B {
+            for n in 0..<N {
+                let s = enc[b * N + n]
+                for t in 0..<Tin {
+                    let i = (source(t, s, last: Tin - 1) * B + b) * N + n
+                    o[(t * B + b) * N + n] = sv[i] == 0 ? 0 : x[i] * maskValue(sv[i], svs) * svScale
+                }
+            }
+        }
+        // Target and SV mask: one column at a time through a [T] scratch, since the shift reads
+        // bins it also writes.
+        var col = [T](repeating: 0, count: Tn), mcol = [UInt8](repeating: 0, count: Tn)
+        for b in 0..<B {
+            for n in 0..<N {
+                let s = rec[b * N + n]
+                if s == 0 { continue }
+                for t in 0..<Tn {
+                    let i = (source(t, s, last: Tn - 1) * B + b) * N + n
+                    col[t] = x[i]; mcol[t] = sv[i]
+                }
+                for t in 0..<Tn { let i = (t * B + b) * N + n; x[i] = col[t]; sv[i] = mcol[t] }
+            }
+        }
+    }
+
     /// Observed (non-NaN) elements of one trial [T,N] (trial-major, as in a split) after the target
     /// shift `rec`: all, and those the encoder may see (t < Tin, n < Nin). Only the target shift
     /// matters: O comes from the shifted target (§17).
@@ -61,32 +93,7 @@ extension NoiseBundle {
         let d = dims, N = d.N, B = d.B, Tn = d.T
         precondition(enc.count == B * N && rec.count == B * N, "temporal shifts for \(B)×\(N), got \(enc.count), \(rec.count)")
         let src = shiftStorage ?? Buffer<T>(Tn * B * N)
-        let svScale = T(1 / svKeep(hp)), sv = svMask.p, svs = svMask.scale, o = src.p
-        src.zero()
-        let lastIn = d.Tin - 1
-        for b in 0..<B {
-            for n in 0..<N {
-                let s = enc[b * N + n]
-                for t in 0..<d.Tin {
-                    let i = (TemporalShift.source(t, s, last: lastIn) * B + b) * N + n
-                    o[(t * B + b) * N + n] = sv[i] == 0 ? 0 : x[i] * maskValue(sv[i], svs) * svScale
-                }
-            }
-        }
-        // Target and SV mask: one column at a time through a [T] scratch, since the shift reads
-        // bins it also writes.
-        var col = [T](repeating: 0, count: Tn), mcol = [UInt8](repeating: 0, count: Tn)
-        for b in 0..<B {
-            for n in 0..<N {
-                let s = rec[b * N + n]
-                if s == 0 { continue }
-                for t in 0..<Tn {
-                    let i = (TemporalShift.source(t, s, last: Tn - 1) * B + b) * N + n
-                    col[t] = x[i]; mcol[t] = sv[i]
-                }
-                for t in 0..<Tn { let i = (t * B + b) * N + n; x[i] = col[t]; sv[i] = mcol[t] }
-            }
-        }
+        TemporalShift.apply(enc: enc, rec: rec, x: x, sv: svMask, svScale: T(1 / svKeep(hp)), T: Tn, Tin: d.Tin, B: B, N: N, source: src)
         shiftEnc = enc; shiftRec = rec
         shiftStorage = src; shiftApplied = true
     }
