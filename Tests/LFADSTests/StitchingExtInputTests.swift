@@ -52,23 +52,9 @@ struct StitchingExtInputTests {
     @Test func identityReadinIsTheBaseModelWithExternalInputs() {
         var base = GradientCheck.tinyHyperparameters()
         base.heldoutNeurons = 1; base.forwardBins = 1; base.extInputDim = 2
-        var st = base
-        st.readinDim = base.dataDim; st.trainReadin = 1
-        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
         let a = GradientCheck.problem(base)
+        let (_, m, p, noise) = StitchingFixture.identity(base, params: a.params, layout: a.model.layout)
         let ext = GradientCheck.externalInputs(base, batch: 4)
-        let m = StitchedModel<Double>(hp: st, batches: [4])
-        let rename = ["readout.W": "readout.s0.W", "readout.b": "readout.s0.b"]
-        var p = [Double](repeating: 0, count: m.layout.count)
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            for i in 0..<e.count { p[to.offset + i] = a.params[e.offset + i] }
-        }
-        let N = base.dataDim
-        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
-        let noise = m.makeNoise()
-        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
-        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
         var gb = [Double](repeating: 0, count: a.params.count)
         let tb = a.x.withUnsafeBufferPointer { xp in
             a.params.withUnsafeBufferPointer { pp in
@@ -80,14 +66,7 @@ struct StitchingExtInputTests {
             }
         }
         let rs = Self.pass(m, p, [a.x], [ext], noise)
-        #expect(abs(rs.terms.total - tb.total) <= 1e-12 * abs(tb.total), "\(rs.terms.total) vs \(tb.total)")
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            for i in 0..<e.count {
-                let b = gb[e.offset + i], s = rs.grads[to.offset + i]
-                #expect(abs(b - s) <= 1e-10 + 1e-9 * abs(b), "\(e.name)[\(i)]: \(s) vs \(b)")
-            }
-        }
+        StitchingFixture.expectSame(stitched: rs, stitchedLayout: m.layout, base: (tb, gb), layout: a.model.layout)
         // The inputs matter: zero them and the loss moves.
         let zero = Self.pass(m, p, [a.x], [ext.map { _ in 0 }], noise)
         #expect(abs(zero.terms.total - tb.total) > 1e-6 * abs(tb.total))
@@ -102,10 +81,7 @@ struct StitchingExtInputTests {
         let mixed = Self.pass(m, p, xs, es, noise)
         var reconMean = 0.0
         for s in 0..<3 {
-            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
-            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
-            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
-            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let (ms, ns, _) = StitchingFixture.sessionAlone(hp, batches: batches, session: s)
             func pick(_ a: [[Double]]) -> [[Double]] { a.enumerated().map { $0.offset == s ? $0.element : [] } }
             let alone = Self.pass(ms, p, pick(xs), pick(es), ns)
             reconMean += alone.terms.recon / 3

@@ -35,36 +35,14 @@ struct StitchingObservationTests {
     @Test(arguments: models) func identityReadinIsTheBaseModel(_ obs: ObservationModel) {
         var base = GradientCheck.tinyHyperparameters()
         base.heldoutNeurons = 1; base.forwardBins = 1; base.recon = obs.rawValue
-        var st = base
-        st.readinDim = base.dataDim; st.trainReadin = 1
-        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
         let a = GradientCheck.problem(base)
-        let m = StitchedModel<Double>(hp: st, batches: [4])
-        let rename = ["readout.W": "readout.s0.W", "readout.b": "readout.s0.b", "zig.scale": "zig.s0.scale"]
-        var p = [Double](repeating: 0, count: m.layout.count)
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            #expect(to.shape == e.shape, "\(e.name)")
-            for i in 0..<e.count { p[to.offset + i] = a.params[e.offset + i] }
-        }
-        let N = base.dataDim
-        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
-        let noise = m.makeNoise()
-        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
-        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
+        let (_, m, p, noise) = StitchingFixture.identity(base, params: a.params, layout: a.model.layout)
         let rb = SBTTTests.pass(a.model, a.params, a.x, a.noise)
         let rs = StitchingTests.pass(m, p, [a.x], noise)
-        #expect(abs(rs.terms.total - rb.terms.total) <= 1e-12 * abs(rb.terms.total), "\(rs.terms.total) vs \(rb.terms.total)")
         #expect(abs(rs.terms.l2 - rb.terms.l2) <= 1e-12 * abs(rb.terms.l2))
-        #expect(abs(rs.terms.svNll - rb.terms.svNll) <= 1e-12 * abs(rb.terms.svNll))
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            for i in 0..<e.count {
-                let gb = rb.grads[e.offset + i], gs = rs.grads[to.offset + i]
-                #expect(abs(gb - gs) <= 1e-10 + 1e-9 * abs(gb), "\(obs) \(e.name)[\(i)]: \(gs) vs \(gb)")
-            }
-        }
+        StitchingFixture.expectSame(stitched: rs, stitchedLayout: m.layout, base: (rb.terms, rb.grads), layout: a.model.layout, "\(obs)")
         // The rates are the observation model's mean, as the base model's.
+        let N = base.dataDim
         for i in 0..<(4 * base.seqLen * N) { #expect(abs(m.rates[0].p[i] - a.model.rates.p[i]) <= 1e-12 * max(abs(a.model.rates.p[i]), 1)) }
     }
 
@@ -90,10 +68,7 @@ struct StitchingObservationTests {
         let mixed = StitchingTests.pass(m, p, xs, noise)
         var reconMean = 0.0
         for s in 0..<3 {
-            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
-            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
-            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
-            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let (ms, ns, _) = StitchingFixture.sessionAlone(hp, batches: batches, session: s)
             let alone = StitchingTests.pass(ms, p, xs.enumerated().map { $0.offset == s ? $0.element : [] }, ns)
             reconMean += alone.terms.recon / 3
             #expect(abs(m.sessionTerms.recon[s] - alone.terms.recon) <= 1e-12 * abs(alone.terms.recon))

@@ -52,37 +52,15 @@ struct StitchingTemporalShiftTests {
     @Test func identityReadinIsTheBaseModelWithTemporalShift() {
         var base = GradientCheck.tinyHyperparameters()
         base.heldoutNeurons = 1; base.forwardBins = 1; base.temporalShiftMax = 2; base.temporalShiftStd = 1.5
-        var st = base
-        st.readinDim = base.dataDim; st.trainReadin = 1
-        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
         let a = GradientCheck.problem(base)
+        let (st, m, p, noise) = StitchingFixture.identity(base, params: a.params, layout: a.model.layout)
         var unshifted = base; unshifted.temporalShiftMax = 0
         var raw = GradientCheck.problem(unshifted).x
-        let m = StitchedModel<Double>(hp: st, batches: [4])
-        var p = [Double](repeating: 0, count: m.layout.count)
-        let rename = ["readout.W": "readout.s0.W", "readout.b": "readout.s0.b"]
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            for i in 0..<e.count { p[to.offset + i] = a.params[e.offset + i] }
-        }
-        let N = base.dataDim
-        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
-        let noise = m.makeNoise()
-        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
-        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
         raw.withUnsafeMutableBufferPointer { noise.applyTemporalShift(st, session: 0, trials: Array(0..<4), epoch: 3, step: 1, x: $0.baseAddress!) }
         #expect(raw == a.x && a.noise.shiftRec.contains { $0 != 0 })
         let rb = SBTTTests.pass(a.model, a.params, a.x, a.noise)
         let rs = StitchingTests.pass(m, p, [raw], noise)
-        #expect(abs(rs.terms.total - rb.terms.total) <= 1e-12 * abs(rb.terms.total), "\(rs.terms.total) vs \(rb.terms.total)")
-        #expect(abs(rs.terms.svNll - rb.terms.svNll) <= 1e-12 * abs(rb.terms.svNll))
-        for e in a.model.layout.entries {
-            let to = m.layout[rename[e.name] ?? e.name]
-            for i in 0..<e.count {
-                let gb = rb.grads[e.offset + i], gs = rs.grads[to.offset + i]
-                #expect(abs(gb - gs) <= 1e-10 + 1e-9 * abs(gb), "\(e.name)[\(i)]: \(gs) vs \(gb)")
-            }
-        }
+        StitchingFixture.expectSame(stitched: rs, stitchedLayout: m.layout, base: (rb.terms, rb.grads), layout: a.model.layout)
     }
 
     /// A mixed step's shifts do not depend on which sessions share it: its recon is the mean of the
@@ -95,10 +73,7 @@ struct StitchingTemporalShiftTests {
         let raw = GradientCheck.stitchedProblem(h0, batches: batches).xs
         var reconMean = 0.0
         for s in 0..<3 {
-            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
-            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
-            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
-            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let (ms, ns, _) = StitchingFixture.sessionAlone(hp, batches: batches, session: s)
             var x = raw[s]
             x.withUnsafeMutableBufferPointer { ns.applyTemporalShift(hp, session: s, trials: Array(0..<batches[s]), epoch: 3, step: 1, x: $0.baseAddress!) }
             #expect(x == xs[s] && x != raw[s])

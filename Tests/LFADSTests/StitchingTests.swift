@@ -60,35 +60,11 @@ struct StitchingTests {
     @Test func identityReadinIsTheBaseModel() {
         var base = GradientCheck.tinyHyperparameters()
         base.heldoutNeurons = 1; base.forwardBins = 1
-        var st = base
-        st.readinDim = base.dataDim; st.trainReadin = 1
-        st.setSessions([SessionShape(neurons: base.dataDim, heldout: 1, forwardBins: 1)])
         let a = GradientCheck.problem(base)
-        let m = StitchedModel<Double>(hp: st, batches: [4])
-        var p = [Double](repeating: 0, count: m.layout.count)
-        for e in a.model.layout.entries where m.layout.contains(e.name) {
-            for i in 0..<e.count { p[m.layout[e.name].offset + i] = a.params[e.offset + i] }
-        }
-        let N = base.dataDim
-        for j in 0..<N { p[m.layout["readin.s0.W"].offset + j * N + j] = 1 }
-        for (name, to) in [("readout.W", "readout.s0.W"), ("readout.b", "readout.s0.b")] {
-            for i in 0..<a.model.layout[name].count { p[m.layout[to].offset + i] = a.params[a.model.layout[name].offset + i] }
-        }
-        // The base problem's x [T,B,N] is already session 0's time-major block.
-        let noise = m.makeNoise()
-        let sv = (0..<4).map { sessionValidationMask(st, session: 0, split: 0, trialIndex: $0, as: Double.self) }
-        noise.draw(st, trials: [Array(0..<4)], epoch: 3, step: 1, kind: .training, svMasks: [sv])
+        let (_, m, p, noise) = StitchingFixture.identity(base, params: a.params, layout: a.model.layout)
         let rb = SBTTTests.pass(a.model, a.params, a.x, a.noise)
         let rs = Self.pass(m, p, [a.x], noise)
-        #expect(abs(rs.terms.total - rb.terms.total) <= 1e-12 * abs(rb.terms.total))
-        #expect(abs(rs.terms.svNll - rb.terms.svNll) <= 1e-12 * abs(rb.terms.svNll))
-        for e in a.model.layout.entries {
-            let to = e.name == "readout.W" ? "readout.s0.W" : e.name == "readout.b" ? "readout.s0.b" : e.name
-            for i in 0..<e.count {
-                let gb = rb.grads[e.offset + i], gs = rs.grads[m.layout[to].offset + i]
-                #expect(abs(gb - gs) <= 1e-10 + 1e-9 * abs(gb), "\(e.name)[\(i)]")
-            }
-        }
+        StitchingFixture.expectSame(stitched: rs, stitchedLayout: m.layout, base: (rb.terms, rb.grads), layout: a.model.layout)
     }
 
     /// A mixed step's recon is the mean of the sessions' recons run alone, its KL the trial-weighted
@@ -100,10 +76,7 @@ struct StitchingTests {
         var reconMean = 0.0, klIc = 0.0, klCo = 0.0
         var summed = [Double](repeating: 0, count: p.count)
         for s in 0..<3 {
-            let only = batches.enumerated().map { $0.offset == s ? $0.element : 0 }
-            let (ms, _, _, ns) = GradientCheck.stitchedProblem(hp, batches: only)
-            let sv = only.enumerated().map { i, b in (0..<b).map { sessionValidationMask(hp, session: i, split: 0, trialIndex: $0, as: Double.self) } }
-            ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
+            let (ms, ns, _) = StitchingFixture.sessionAlone(hp, batches: batches, session: s)
             let xo = xs.enumerated().map { $0.offset == s ? $0.element : [] }
             let alone = Self.pass(ms, p, xo, ns)
             reconMean += alone.terms.recon / 3
