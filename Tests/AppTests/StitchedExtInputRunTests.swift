@@ -11,25 +11,13 @@ import TestSupport
 struct StitchedExtInputRunTests {
     /// Three sessions of one Lorenz system with one input pulse per trial; `withoutExt` drops session 1's.
     static func sessions(_ dir: String, withoutExt: Int? = nil) throws {
-        for i in 0..<3 {
-            var spec = SynthSpec(system: .lorenz, seed: 2)
-            spec.neurons = 8 + 4 * i; spec.conditions = 6; spec.trialsPerCondition = 5; spec.bins = 15
-            spec.session = i
-            spec.extPulse = i == withoutExt ? nil : 8
-            try Synth.generate(spec).write(to: "\(dir)/s\(i).h5", heldout: (i == 1 ? 2 : 0, 0))
-        }
-    }
-
-    static func run(_ dir: String, _ cfg: String) throws -> TrainExit {
-        try cfg.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir + "/run"); o.configPath = dir + "/c.yaml"; o.force = true
-        return try TrainRun.run(o, log: { _ in })
+        try StitchedRunTests.sessions(dir) { spec, i in spec.extPulse = i == withoutExt ? nil : 8 }
     }
 
     @Test func extInputsTrainEverySessionAndEvalReproducesIt() throws {
         let dir = TinyConfig.tempDir("app", "stitched-ext")
         try Self.sessions(dir)
-        #expect(try Self.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  ext_input_dim: 1\n  max_epochs: 3")
+        #expect(try StitchedRunTests.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  ext_input_dim: 1\n  max_epochs: 3")
             .replacingOccurrences(of: "  max_epochs: 6\n", with: "")) == .ok)
         let m = try TrainingEndToEndTests.metrics(dir)
         #expect((m["status"] as? String) == "completed")
@@ -54,7 +42,7 @@ struct StitchedExtInputRunTests {
         let dir = TinyConfig.tempDir("app", "stitched-ext-bad")
         try Self.sessions(dir, withoutExt: 1)
         do {
-            _ = try Self.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  ext_input_dim: 1"))
+            _ = try StitchedRunTests.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  ext_input_dim: 1"))
             Issue.record("a session without external inputs must be refused")
         } catch {
             #expect("\(error)".contains("s1.h5") && "\(error)".contains("'train_ext_input' not found (ext_input_dim is 1)"), "\(error)")

@@ -11,29 +11,17 @@ import TestSupport
 struct StitchedObservationRunTests {
     /// Three sessions of one Lorenz system seen through calcium-like ZIG events.
     static func zigSessions(_ dir: String) throws {
-        for i in 0..<3 {
-            var spec = SynthSpec(system: .lorenz, seed: 2)
-            spec.neurons = 8 + 4 * i; spec.conditions = 6; spec.trialsPerCondition = 5; spec.bins = 15
-            spec.session = i
-            spec.useZIG(loc: 0.1)
-            try Synth.generate(spec).write(to: "\(dir)/s\(i).h5", heldout: (i == 1 ? 2 : 0, 0))
-        }
+        try StitchedRunTests.sessions(dir) { spec, _ in spec.useZIG(loc: 0.1) }
     }
 
     static func config(_ dir: String, extra: String) -> String {
         StitchedRunTests.config("\(dir)/s*.h5", extra: "  recon: zig\n  gamma_loc: 0.1\n" + extra)
     }
 
-    static func run(_ dir: String, _ cfg: String) throws -> TrainExit {
-        try cfg.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir + "/run"); o.configPath = dir + "/c.yaml"; o.force = true
-        return try TrainRun.run(o, log: { _ in })
-    }
-
     @Test func zigTrainsEverySessionWithPCRInTheFirstChannelBlockAndEvalReproducesIt() throws {
         let dir = TinyConfig.tempDir("app", "stitched-zig")
         try Self.zigSessions(dir)
-        #expect(try Self.run(dir, Self.config(dir, extra: "  readin_init: pcr\n  max_epochs: 4")
+        #expect(try StitchedRunTests.run(dir, Self.config(dir, extra: "  readin_init: pcr\n  max_epochs: 4")
             .replacingOccurrences(of: "  max_epochs: 6\n", with: "")) == .ok)
         let m = try TrainingEndToEndTests.metrics(dir)
         #expect((m["status"] as? String) == "completed")
@@ -70,12 +58,7 @@ struct StitchedObservationRunTests {
             for j in 0..<(3 * N) { #expect(init0[b.offset + j] == (j < N ? Float(ads[s].readoutB[j]) : 0)) }
         }
 
-        let f = try H5File.open("\(dir)/run/rates_s2.h5")
-        let rates = try f.readFloat("valid_rates")
-        #expect(rates.shape == [6, 15, 16] && rates.values.allSatisfy { $0.isFinite && $0 > 0 })
-        try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
-                        posteriorMean: false, samples: nil, force: false, log: { _ in })
-        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
+        try StitchedRunTests.expectEvalReproducesRates(dir)
     }
 
     /// Each session file is checked against the observation model's domain; the error names the file.
@@ -83,7 +66,7 @@ struct StitchedObservationRunTests {
         let dir = TinyConfig.tempDir("app", "stitched-zig-bad")
         try Self.zigSessions(dir)
         do {
-            _ = try Self.run(dir, Self.config(dir, extra: "").replacingOccurrences(of: "recon: zig", with: "recon: gamma"))
+            _ = try StitchedRunTests.run(dir, Self.config(dir, extra: "").replacingOccurrences(of: "recon: zig", with: "recon: gamma"))
             Issue.record("gamma on ZIG sessions (zeros) must be refused")
         } catch {
             #expect("\(error)".contains("s0.h5") && "\(error)".contains("is not > 0 (recon: gamma"), "\(error)")

@@ -16,13 +16,32 @@ struct StitchedRunTests {
                             extra: extra)
     }
 
-    static func sessions(_ dir: String) throws {
+    /// Three session files s0–s2 of one Lorenz system (8/12/16 neurons, 2 held out in session 1);
+    /// `configure` sets session i's feature options (observation, missing data, inputs).
+    static func sessions(_ dir: String, configure: (inout SynthSpec, Int) -> Void = { _, _ in }) throws {
         for i in 0..<3 {
             var spec = SynthSpec(system: .lorenz, seed: 2)
             spec.neurons = 8 + 4 * i; spec.conditions = 6; spec.trialsPerCondition = 5; spec.bins = 15
             spec.session = i
+            configure(&spec, i)
             try Synth.generate(spec).write(to: "\(dir)/s\(i).h5", heldout: (i == 1 ? 2 : 0, 0))
         }
+    }
+
+    /// Trains `cfg` into DIR/run, replacing an earlier run there.
+    static func run(_ dir: String, _ cfg: String) throws -> TrainExit {
+        try cfg.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        var o = RunOptions(outDir: dir + "/run"); o.configPath = dir + "/c.yaml"; o.force = true
+        return try TrainRun.run(o, log: { _ in })
+    }
+
+    /// Session 2's valid rates of DIR/run are finite, positive and what `eval` of its params.h5 writes.
+    static func expectEvalReproducesRates(_ dir: String) throws {
+        let rates = try H5File.open("\(dir)/run/rates_s2.h5").readFloat("valid_rates")
+        #expect(rates.shape == [6, 15, 16] && rates.values.allSatisfy { $0.isFinite && $0 > 0 })
+        try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
+                        posteriorMean: false, samples: nil, force: false, log: { _ in })
+        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
     }
 
     @Test func trainWritesEverySessionsOutputsAndEvalReproducesThem() throws {
@@ -45,12 +64,7 @@ struct StitchedRunTests {
         #expect(m["valid_cobps_sess1"] != nil && m["valid_cobps_sess0"] == nil && m["valid_cobps"] == nil)
         let (hp, _): (Hyperparameters, [Float]) = try ParameterFile.read(dir + "/run/params.h5")
         #expect(hp.sessions == [SessionShape(neurons: 8), SessionShape(neurons: 12, heldout: 2), SessionShape(neurons: 16)])
-        let f = try H5File.open("\(dir)/run/rates_s2.h5")
-        let rates = try f.readFloat("valid_rates")
-        #expect(rates.shape == [6, 15, 16] && rates.values.allSatisfy { $0.isFinite && $0 > 0 })
-        try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
-                        posteriorMean: false, samples: nil, force: false, log: { _ in })
-        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
+        try Self.expectEvalReproducesRates(dir)
     }
 
     /// readin_init: pcr sets the adapters of PCRReadin; the read-ins stay frozen (train_readin 0).

@@ -10,18 +10,7 @@ import TestSupport
 @Suite(.serialized)
 struct StitchedSBTTRunTests {
     static func sessions(_ dir: String, missing: Double) throws {
-        for i in 0..<3 {
-            var spec = SynthSpec(system: .lorenz, seed: 2)
-            spec.neurons = 8 + 4 * i; spec.conditions = 6; spec.trialsPerCondition = 5; spec.bins = 15
-            spec.session = i; spec.missingFraction = missing
-            try Synth.generate(spec).write(to: "\(dir)/s\(i).h5", heldout: (i == 1 ? 2 : 0, 0))
-        }
-    }
-
-    static func run(_ dir: String, _ cfg: String) throws -> TrainExit {
-        try cfg.write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        var o = RunOptions(outDir: dir + "/run"); o.configPath = dir + "/c.yaml"; o.force = true
-        return try TrainRun.run(o, log: { _ in })
+        try StitchedRunTests.sessions(dir) { spec, _ in spec.missingFraction = missing }
     }
 
     @Test func sbttTrainsEverySessionAndEvalReproducesIt() throws {
@@ -29,7 +18,7 @@ struct StitchedSBTTRunTests {
         try Self.sessions(dir, missing: 0.3)
         let x = try SpikeDataset.load(path: dir + "/s0.h5", missing: true).trainCounts
         #expect(x.contains { $0.isNaN })
-        #expect(try Self.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  sbtt: 1\n  max_epochs: 3")
+        #expect(try StitchedRunTests.run(dir, StitchedRunTests.config("\(dir)/s*.h5", extra: "  sbtt: 1\n  max_epochs: 3")
             .replacingOccurrences(of: "  max_epochs: 6\n", with: "")) == .ok)
         let m = try TrainingEndToEndTests.metrics(dir)
         #expect((m["status"] as? String) == "completed")
@@ -56,7 +45,7 @@ struct StitchedSBTTRunTests {
         let dir = TinyConfig.tempDir("app", "stitched-sbtt-off")
         try Self.sessions(dir, missing: 0.3)
         do {
-            _ = try Self.run(dir, StitchedRunTests.config("\(dir)/s*.h5"))
+            _ = try StitchedRunTests.run(dir, StitchedRunTests.config("\(dir)/s*.h5"))
             Issue.record("NaN without sbtt must be refused")
         } catch {
             #expect("\(error)".contains("s0.h5") && "\(error)".contains("needs sbtt: 1"), "\(error)")
