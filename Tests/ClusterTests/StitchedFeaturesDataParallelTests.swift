@@ -23,6 +23,11 @@ struct StitchedFeaturesDataParallelTests {
         try Self.compare("stitched-sbtt", synth: ["--missing-fraction", "0.3"], hps: "  sbtt: 1\n")
     }
 
+    /// External inputs: each rank's share of a mixed step gathers its own trials' inputs into the core.
+    @Test func twoRanksTrainTheSameStitchedModelWithExternalInputsAsOne() throws {
+        try Self.compare("stitched-ext", synth: ["--ext-pulse", "8"], hps: "  ext_input_dim: 1\n")
+    }
+
     /// Temporal shift with SBTT: shifts keyed per session trial, and each session's n_O counted on the
     /// shifted targets of the whole step, so 2 ranks draw and normalise as 1.
     @Test func twoRanksTrainTheSameStitchedShiftedSBTTModelAsOne() throws {
