@@ -33,23 +33,86 @@ public struct PosteriorOutputs: Sendable {
     public var modelHeldInNLL = Double.nan
 }
 
+/// The Double sums of a posterior over chunks of a split, shared by inferPosterior and
+/// inferSessionPosterior: rates, the core's latents, the initial conditions and, for non-Poisson
+/// models (docs/model.md §14), the NLL with each chunk weighted by its trials or, with SBTT, by its
+/// observed elements.
+struct PosteriorSums {
+    let K: Int, T: Int, N: Int, F: Int, Hg: Int, U: Int, D: Int, E: Int
+    var rates: [Double], factors: [Double], gens: [Double], cos: [Double], genIn: [Double]
+    var icMean: [Float], icLogvar: [Float]
+    var nll = 0.0, heldInNLL = 0.0
+    let observed: [(all: Int, visible: Int)]?, observedTotal: (all: Int, visible: Int)?
+
+    /// Tin, Nin: the bins and neurons the encoder may see (held-in NLL, SBTT counts).
+    init(hp: Hyperparameters, split: SplitData, T: Int, N: Int, Tin: Int, Nin: Int) {
+        K = split.trials; self.T = T; self.N = N
+        F = hp.facDim; Hg = hp.genDim; U = hp.coDim; D = hp.icDim; E = hp.extInputDim
+        rates = [Double](repeating: 0, count: K * T * N); factors = [Double](repeating: 0, count: K * T * F)
+        gens = [Double](repeating: 0, count: K * T * Hg); cos = [Double](repeating: 0, count: K * T * U)
+        genIn = [Double](repeating: 0, count: E > 0 ? K * T * (U + E) : 0)
+        icMean = [Float](repeating: 0, count: K * D); icLogvar = [Float](repeating: 0, count: K * D)
+        // SBTT: each chunk's NLL is a mean over its observed elements, so chunks weigh by those.
+        observed = hp.usesSBTT ? split.observedCounts(T: T, N: N, Tin: Tin, Nin: Nin) : nil
+        observedTotal = observed.map { o in (all: max(o.reduce(0) { $0 + $1.all }, 1), visible: max(o.reduce(0) { $0 + $1.visible }, 1)) }
+    }
+
+    /// Adds weight·(the chunk's mean ℓ) for the trials `rows`.
+    mutating func addNLL(recon: Double, heldIn: Double, rows: [Int], weight w: Double) {
+        if let observed, let observedTotal {
+            let a = rows.reduce(0) { $0 + observed[$1].all }, v = rows.reduce(0) { $0 + observed[$1].visible }
+            nll += w * recon * Double(a) / Double(observedTotal.all)
+            heldInNLL += w * heldIn * Double(v) / Double(observedTotal.visible)
+        } else {
+            nll += w * recon * Double(rows.count) / Double(K)
+            heldInNLL += w * heldIn * Double(rows.count) / Double(K)
+        }
+    }
+
+    /// Adds weight·(factors, generator states, controller outputs, generator inputs) of the core's
+    /// rows 0..<B, which hold the trials `rows`.
+    mutating func addLatents(_ m: LFADSModel<Float>, rows: [Int], B: Int, weight w: Double) {
+        accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
+        accumulate(m.generatorStates, width: Hg, ld: m.generatorStatesLd, rows: rows, T: T, B: B, into: &gens, weight: w)
+        if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
+        guard E > 0 else { return }
+        let V = U + E
+        for (b, k) in rows.enumerated() {
+            for t in 0..<T {
+                let g = m.generatorInput(t: t, b: b), o = (k * T + t) * V
+                for j in 0..<V { genIn[o + j] += w * Double(g[j]) }
+            }
+        }
+    }
+
+    /// The posterior's initial-condition mean and ln variance of the core's rows for the trials `rows`.
+    mutating func setInitialConditions(_ m: LFADSModel<Float>, rows: [Int]) {
+        for (b, k) in rows.enumerated() {
+            for j in 0..<D {
+                icMean[k * D + j] = m.icMean[b * D + j]
+                icLogvar[k * D + j] = Float(Foundation.log(Double(m.icVar[b * D + j])))
+            }
+        }
+    }
+
+    func outputs(poisson: Bool) -> PosteriorOutputs {
+        func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
+        var out = PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
+                                   icPostMean: icMean, icPostLogvar: icLogvar)
+        if !poisson { out.modelNLL = nll; out.modelHeldInNLL = heldInNLL }
+        if E > 0 { out.genInputs = f(genIn) }
+        return out
+    }
+}
+
 /// Runs the selected parameters with dropout, CD and SV off (§9); accumulates in Double.
 public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitData, T: Int, N: Int,
                            estimator: RateEstimator, batchSize: Int? = nil) -> PosteriorOutputs {
-    let K = split.trials, F = hp.facDim, Hg = hp.genDim, U = hp.coDim, D = hp.icDim
-    var rates = [Double](repeating: 0, count: K * T * N), factors = [Double](repeating: 0, count: K * T * F)
-    var gens = [Double](repeating: 0, count: K * T * Hg), cos = [Double](repeating: 0, count: K * T * U)
-    var icMean = [Float](repeating: 0, count: K * D), icLogvar = [Float](repeating: 0, count: K * D)
-    let chunk = batchSize ?? hp.batchSize
+    let K = split.trials, chunk = batchSize ?? hp.batchSize
     let poisson = hp.observation == .poisson
-    var nll = 0.0, heldInNLL = 0.0
-    // SBTT: each chunk's NLL is a mean over its observed elements, so chunks weigh by those.
-    let observed = hp.usesSBTT ? split.observedCounts(T: T, N: N, Tin: T - hp.forwardBins, Nin: N - hp.heldoutNeurons) : nil
-    let observedTotal = observed.map { o in (all: max(o.reduce(0) { $0 + $1.all }, 1), visible: max(o.reduce(0) { $0 + $1.visible }, 1)) }
+    var sums = PosteriorSums(hp: hp, split: split, T: T, N: N, Tin: T - hp.forwardBins, Nin: N - hp.heldoutNeurons)
     var models: [Int: (LFADSModel<Float>, NoiseBundle<Float>)] = [:]
     var x: [Float] = [], ext: [Float] = []
-    let E = hp.extInputDim, V = U + E
-    var genIn = [Double](repeating: 0, count: E > 0 ? K * T * V : 0)
     var start = 0
     while start < K {
         let rows = Array(start..<min(start + chunk, K))
@@ -61,7 +124,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
         }()
         models[B] = (m, noise)
         split.gather(rows, T: T, N: N, into: &x)
-        split.gatherExt(rows, T: T, E: E, into: &ext)
+        split.gatherExt(rows, T: T, E: hp.extInputDim, into: &ext)
         let S: Int
         var opts = PassOptions()
         // Poisson rates come from the log-rates alone; only the other observation models need the loss.
@@ -81,49 +144,22 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             }
             let w = 1 / Double(S)
             if poisson {
-                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w, transform: { Foundation.exp($0) })
+                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w, transform: { Foundation.exp($0) })
             } else {
                 // The forward pass left m(θ) in `rates`; its loss is the mean ℓ over this chunk.
-                accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &rates, weight: w)
-                if let observed, let observedTotal {
-                    let a = rows.reduce(0) { $0 + observed[$1].all }, v = rows.reduce(0) { $0 + observed[$1].visible }
-                    nll += w * terms.recon * Double(a) / Double(observedTotal.all)
-                    heldInNLL += w * terms.heldInRecon * Double(v) / Double(observedTotal.visible)
-                } else {
-                    nll += w * terms.recon * Double(B) / Double(K)
-                    heldInNLL += w * terms.heldInRecon * Double(B) / Double(K)
-                }
+                accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
+                sums.addNLL(recon: terms.recon, heldIn: terms.heldInRecon, rows: rows, weight: w)
             }
-            accumulate(m.phi.p, width: F, rows: rows, T: T, B: B, into: &factors, weight: w)
-            accumulate(m.generatorStates, width: Hg, ld: m.generatorStatesLd, rows: rows, T: T, B: B, into: &gens, weight: w)
-            if U > 0 { accumulate(m.u.p, width: U, rows: rows, T: T, B: B, into: &cos, weight: w) }
-            if E > 0 {
-                for (b, k) in rows.enumerated() {
-                    for t in 0..<T {
-                        let s = m.generatorInput(t: t, b: b), o = (k * T + t) * V
-                        for j in 0..<V { genIn[o + j] += w * Double(s[j]) }
-                    }
-                }
-            }
+            sums.addLatents(m, rows: rows, B: B, weight: w)
         }
-        for (b, k) in rows.enumerated() {
-            for j in 0..<D {
-                icMean[k * D + j] = m.icMean[b * D + j]
-                icLogvar[k * D + j] = Float(Foundation.log(Double(m.icVar[b * D + j])))
-            }
-        }
+        sums.setInitialConditions(m, rows: rows)
     }
-    func f(_ a: [Double]) -> [Float] { a.map { Float($0) } }
-    var out = PosteriorOutputs(rates: f(rates), factors: f(factors), genStates: f(gens), controllerOutputs: f(cos),
-                               icPostMean: icMean, icPostLogvar: icLogvar)
-    if !poisson { out.modelNLL = nll; out.modelHeldInNLL = heldInNLL }
-    if E > 0 { out.genInputs = f(genIn) }
-    return out
+    return sums.outputs(poisson: poisson)
 }
 
 /// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b]; src's rows
 /// are `ld` apart (default w).
-private func accumulate(_ src: UnsafePointer<Float>, width w: Int, ld: Int? = nil, rows: [Int], T: Int, B: Int,
+func accumulate(_ src: UnsafePointer<Float>, width w: Int, ld: Int? = nil, rows: [Int], T: Int, B: Int,
                         into out: inout [Double], weight: Double, transform: (Double) -> Double = { $0 }) {
     let ld = ld ?? w
     out.withUnsafeMutableBufferPointer { o in
