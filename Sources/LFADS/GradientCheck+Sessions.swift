@@ -20,11 +20,8 @@ extension GradientCheck {
                                        genRecurrentGain: Double = 4, missing: Double = 0)
         -> (model: StitchedModel<Double>, params: [Double], xs: [[Double]], noise: SessionNoise<Double>) {
         let model = StitchedModel<Double>(hp: hp, batches: batches)
-        var p = Initialization.parameters(hp, seed: seed, as: Double.self)
         var r = keyedStream(seed: seed, .testData, 1)
-        for i in p.indices { p[i] += 0.3 * r.normal() }
-        let wh = model.layout["gen.W_h"]
-        for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
+        let p = perturbedParameters(hp, layout: model.layout, seed: seed, genRecurrentGain: genRecurrentGain, stream: &r)
         // Data in the observation model's domain (Poisson(1.5) counts for Poisson), as `problem`.
         var xs = zip(hp.sessions, batches).map { s, b in (0..<(hp.seqLen * b * s.neurons)).map { _ in sampleData(hp, &r) } }
         if missing > 0 {

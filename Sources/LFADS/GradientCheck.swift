@@ -35,6 +35,17 @@ public enum GradientCheck {
         return hp
     }
 
+    /// The problems' parameters: the initialisation plus N(0, 0.3²) from `r`, with gen.W_h scaled by
+    /// genRecurrentGain so the generator's gradients are not vanishingly small.
+    static func perturbedParameters(_ hp: Hyperparameters, layout: ParameterLayout, seed: UInt64,
+                                    genRecurrentGain: Double, stream r: inout SplitMix64) -> [Double] {
+        var p = Initialization.parameters(hp, seed: seed, as: Double.self)
+        for i in p.indices { p[i] += 0.3 * r.normal() }
+        let wh = layout["gen.W_h"]
+        for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
+        return p
+    }
+
     /// A deterministic problem: perturbed parameters, data in the observation model's domain
     /// (Poisson(1.5) counts for Poisson), one drawn noise bundle.
     /// `missing` > 0 (SBTT on, §15) makes that fraction of the elements NaN, from its own stream, so
@@ -45,11 +56,8 @@ public enum GradientCheck {
                                genRecurrentGain: Double = 4, missing: Double = 0)
         -> (model: LFADSModel<Double>, params: [Double], x: [Double], noise: NoiseBundle<Double>) {
         let model = LFADSModel<Double>(hp: hp, batch: B)
-        var p = Initialization.parameters(hp, seed: seed, as: Double.self)
         var r = keyedStream(seed: seed, .testData, 1)
-        for i in p.indices { p[i] += 0.3 * r.normal() }
-        let wh = model.layout["gen.W_h"]
-        for i in wh.offset..<(wh.offset + wh.count) { p[i] *= genRecurrentGain }
+        let p = perturbedParameters(hp, layout: model.layout, seed: seed, genRecurrentGain: genRecurrentGain, stream: &r)
         var x = (0..<(hp.seqLen * B * hp.dataDim)).map { _ in sampleData(hp, &r) }
         if missing > 0 {
             var m = keyedStream(seed: seed, .testData, 2)
