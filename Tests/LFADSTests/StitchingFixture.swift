@@ -55,4 +55,18 @@ enum StitchingFixture {
         ns.draw(hp, trials: only.map { Array(0..<$0) }, epoch: 3, step: 1, kind: .training, svMasks: sv)
         return (ms, ns, only)
     }
+
+    /// A mixed step's recon (already run on m) is the mean of its sessions' recons run alone, and each
+    /// session's term in it is that session's recon alone.
+    static func expectMixedReconIsMeanOfAlone(_ hp: Hyperparameters, batches: [Int], model m: StitchedModel<Double>,
+                                              mixed: LossTerms, params p: [Double], xs: [[Double]]) {
+        var reconMean = 0.0
+        for s in batches.indices {
+            let (ms, ns, _) = sessionAlone(hp, batches: batches, session: s)
+            let alone = StitchingTests.pass(ms, p, xs.enumerated().map { $0.offset == s ? $0.element : [] }, ns)
+            reconMean += alone.terms.recon / Double(batches.count)
+            #expect(abs(m.sessionTerms.recon[s] - alone.terms.recon) <= 1e-12 * abs(alone.terms.recon))
+        }
+        #expect(abs(mixed.recon - reconMean) <= 1e-12 * abs(reconMean))
+    }
 }

@@ -66,13 +66,6 @@ struct StitchingObservationTests {
         let hp = Self.hp3(.zig), batches = [2, 1, 2]
         let (m, p, xs, noise) = GradientCheck.stitchedProblem(hp, batches: batches)
         let mixed = StitchingTests.pass(m, p, xs, noise)
-        var reconMean = 0.0
-        for s in 0..<3 {
-            let (ms, ns, _) = StitchingFixture.sessionAlone(hp, batches: batches, session: s)
-            let alone = StitchingTests.pass(ms, p, xs.enumerated().map { $0.offset == s ? $0.element : [] }, ns)
-            reconMean += alone.terms.recon / 3
-            #expect(abs(m.sessionTerms.recon[s] - alone.terms.recon) <= 1e-12 * abs(alone.terms.recon))
-        }
-        #expect(abs(mixed.terms.recon - reconMean) <= 1e-12 * abs(reconMean))
+        StitchingFixture.expectMixedReconIsMeanOfAlone(hp, batches: batches, model: m, mixed: mixed.terms, params: p, xs: xs)
     }
 }
