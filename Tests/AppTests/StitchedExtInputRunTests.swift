@@ -31,10 +31,7 @@ struct StitchedExtInputRunTests {
         #expect(gi.shape == [6, 15, 2] && e.shape == [6, 15, 1])
         for k in 0..<(6 * 15) { #expect(abs(gi.values[2 * k + 1] - e.values[k]) <= 1e-6 * max(abs(e.values[k]), 1)) }
         #expect(e.values.contains { $0 != 0 })
-        let rates = try f.readFloat("valid_rates")
-        try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
-                        posteriorMean: false, samples: nil, force: false, log: { _ in })
-        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
+        try StitchedRunTests.expectEvalReproducesRates(dir)
     }
 
     /// A session file without `*_ext_input` is refused naming that file.

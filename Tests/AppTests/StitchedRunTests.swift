@@ -35,13 +35,14 @@ struct StitchedRunTests {
         return try TrainRun.run(o, log: { _ in })
     }
 
-    /// Session 2's valid rates of DIR/run are finite, positive and what `eval` of its params.h5 writes.
-    static func expectEvalReproducesRates(_ dir: String) throws {
-        let rates = try H5File.open("\(dir)/run/rates_s2.h5").readFloat("valid_rates")
-        #expect(rates.shape == [6, 15, 16] && rates.values.allSatisfy { $0.isFinite && $0 > 0 })
+    /// Session 2's `dataset` rates of DIR/run ([trials, 15, 16]) are finite, positive and what `eval`
+    /// of its params.h5 writes.
+    static func expectEvalReproducesRates(_ dir: String, dataset: String = "valid_rates", trials: Int = 6) throws {
+        let rates = try H5File.open("\(dir)/run/rates_s2.h5").readFloat(dataset)
+        #expect(rates.shape == [trials, 15, 16] && rates.values.allSatisfy { $0.isFinite && $0 > 0 })
         try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
                         posteriorMean: false, samples: nil, force: false, log: { _ in })
-        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("valid_rates").values == rates.values)
+        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat(dataset).values == rates.values)
     }
 
     @Test func trainWritesEverySessionsOutputsAndEvalReproducesThem() throws {

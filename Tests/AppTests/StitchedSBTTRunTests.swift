@@ -33,11 +33,7 @@ struct StitchedSBTTRunTests {
         let h = try String(contentsOfFile: dir + "/run/history.csv", encoding: .utf8)
         #expect(!h.lowercased().contains("nan"), "\(h)")
         // Rates everywhere, missing entries included.
-        let rates = try H5File.open("\(dir)/run/rates_s2.h5").readFloat("train_rates")
-        #expect(rates.values.allSatisfy { $0.isFinite && $0 > 0 })
-        try EvalRun.run(params: dir + "/run/params.h5", data: "\(dir)/s*.h5", out: dir + "/ev.h5",
-                        posteriorMean: false, samples: nil, force: false, log: { _ in })
-        #expect(try H5File.open(dir + "/ev_s2.h5").readFloat("train_rates").values == rates.values)
+        try StitchedRunTests.expectEvalReproducesRates(dir, dataset: "train_rates", trials: 24)
     }
 
     /// Without `sbtt: 1` a session file with NaN is refused naming the file.
