@@ -36,27 +36,18 @@ public enum TrainRun {
         if case .sessions(let patterns)? = config.data {
             return try StitchedRun.train(o, config: config, patterns: patterns, comm: comm, log: log)
         }
-        let synthPath = dir + "/data.h5"
-        // A fresh run's synthetic data go to a pending file first and replace data.h5 only after every
-        // rank validated them with the model: with --force, as for a data file, bad generated data must
-        // not cost the previous run's outputs.
-        let generated = !o.resume && { if case .synth? = config.data { return true } else { return false } }()
-        let dataPath = generated ? dir + "/" + RunDirectory.pendingData : synthPath
-
-        // Phase 2, the leader alone makes the directory and the synthetic data; the agreement is
-        // also the barrier the other ranks wait at before reading that data. A directory this run
-        // made is removed again if the data or the model turn out to be bad.
-        let madeDir = leader && !fm.fileExists(atPath: dir)
-        let undo = {
-            guard leader else { return }
-            if madeDir { try? fm.removeItem(atPath: dir) } else if generated { try? fm.removeItem(atPath: dataPath) }
-        }
+        // Phase 2, the leader alone makes the directory and the synthetic data (to a pending file that
+        // replaces data.h5 only after every rank validated them with the model, PendingData); the
+        // agreement is also the barrier the other ranks wait at before reading that data. A directory
+        // this run made is removed again if the data or the model turn out to be bad.
+        let pending = PendingData(dir: dir, source: config.data, resume: o.resume, leader: leader)
+        let undo = { pending.undo(leader: leader) }
         do {
             try agree(comm) {
                 guard leader else { return }
                 try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                if generated { try? fm.removeItem(atPath: dataPath) }
-                try DataSourceLoader.prepare(config.data, synthPath: dataPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
+                if pending.generated { try? fm.removeItem(atPath: pending.path) }
+                try DataSourceLoader.prepare(config.data, synthPath: pending.path, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
             }
         } catch { undo(); throw error }
 
@@ -68,12 +59,12 @@ public enum TrainRun {
             var (hp, dataset): (Hyperparameters, SpikeDataset)
             do {
                 (hp, dataset) = try DataSourceLoader.modelHyperparameters(
-                    config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: dataPath, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
-            } catch where generated {
+                    config, dataset: try fileData ?? DataSourceLoader.read(config.data, synthPath: pending.path, domain: DataDomain(config.hps), missing: config.hps.usesSBTT, extDim: config.hps.extInputDim))
+            } catch {
                 // Named as the file the data would have become; the pending file goes with the refusal.
-                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: synthPath) + " (data generated from data.synth; not kept)")
+                throw pending.named(error)
             }
-            if generated { dataset.path = synthPath }
+            if pending.generated { dataset.path = pending.finalPath }
             let state = o.resume ? try Checkpoint.read(dir + "/checkpoint.h5", hp: hp)
                 : TrainerState(hp: hp, params: Initialization.parameters(hp, seed: UInt64(hp.seed)))
             if leader { for w in dataset.warnings { log("warning: \(w)") } }
@@ -85,8 +76,7 @@ public enum TrainRun {
         do {
             try agree(comm) {
                 guard leader, !o.resume else { return }
-                try runDir.prepare(resume: false, keep: generated ? [RunDirectory.pendingData] : [])
-                if generated { try fm.moveItem(atPath: dataPath, toPath: synthPath) }
+                try pending.commit(runDir, resume: false)
                 var resolved = config
                 resolved.hps = hp
                 try AtomicFile.write(resolved.yaml(), to: dir + "/config.yaml")

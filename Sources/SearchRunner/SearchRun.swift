@@ -138,19 +138,12 @@ public enum SearchRun {
             return try prepareSessions(o, writer: writer, config: config, spec: spec, patterns: patterns, log: log)
         }
         // A fresh search's synthetic data go to a pending file and replace data.h5 only once they and
-        // the config proved good: with --force, bad generated data must not cost the previous results
-        // (as in `train`). Only the writer generates; readers read data.h5 after it.
-        let synthPath = dir + "/data.h5"
-        let generated = writer && !o.resume && { if case .synth? = config.data { return true } else { return false } }()
-        let dataPath = generated ? dir + "/" + RunDirectory.pendingData : synthPath
+        // the config proved good (PendingData, as in `train`). Only the writer generates; readers
+        // read data.h5 after it.
+        let pending = PendingData(dir: dir, source: config.data, resume: o.resume || !writer, leader: writer)
         let fm = FileManager.default
-        let madeDir = generated && !fm.fileExists(atPath: dir)
-        let undo = {
-            guard generated else { return }
-            if madeDir { try? fm.removeItem(atPath: dir) } else { try? fm.removeItem(atPath: dataPath) }
-        }
         let read = {
-            try DataSourceLoader.read(config.data, synthPath: dataPath, domain: DataDomain(config.hps),
+            try DataSourceLoader.read(config.data, synthPath: pending.path, domain: DataDomain(config.hps),
                                       missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
         }
         var hp: Hyperparameters, dataset: SpikeDataset
@@ -159,28 +152,24 @@ public enum SearchRun {
             // search that --force replaces are removed.
             var fileData: SpikeDataset? = nil
             if case .file = config.data { fileData = try read() }
-            if generated {
+            if pending.generated {
                 try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                try? fm.removeItem(atPath: dataPath)
-                try DataSourceLoader.prepare(config.data, synthPath: dataPath, domain: DataDomain(config.hps),
-                                             missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
-            } else if writer {
-                try DataSourceLoader.prepare(config.data, synthPath: synthPath, domain: DataDomain(config.hps),
+                try? fm.removeItem(atPath: pending.path)
+            }
+            if writer {
+                try DataSourceLoader.prepare(config.data, synthPath: pending.path, domain: DataDomain(config.hps),
                                              missing: config.hps.usesSBTT, extDim: config.hps.extInputDim)
             }
             do {
                 (hp, dataset) = try DataSourceLoader.modelHyperparameters(config, dataset: try fileData ?? read())
-            } catch where generated {
+            } catch {
                 // Named as the file the data would have become.
-                throw RunError("\(error)".replacingOccurrences(of: dataPath, with: synthPath) + " (data generated from data.synth; not kept)")
+                throw pending.named(error)
             }
-            if generated { dataset.path = synthPath }
+            if pending.generated { dataset.path = pending.finalPath }
             try checkSearchable(spec, hp: hp, dataset: dataset)
-            if writer {
-                try runDir.prepare(resume: o.resume, keep: generated ? [RunDirectory.pendingData] : [])
-                if generated { try fm.moveItem(atPath: dataPath, toPath: synthPath) }
-            }
-        } catch { undo(); throw error }
+            if writer { try pending.commit(runDir, resume: o.resume) }
+        } catch { pending.undo(leader: writer); throw error }
         if writer { for w in dataset.warnings { log("warning: \(w)") } }
         config.hps = hp
         let sizes = spec.sizes.map { NestedSubsets.count($0, of: dataset.trainCount) }
