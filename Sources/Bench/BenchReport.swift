@@ -21,7 +21,7 @@ public struct BenchReport: Codable, Sendable {
     public var gemmGflops: Double
     public var peakRssMB: Double
     public var openblasCore: String, threads: Int
-    /// The library small GEMMs ran on ("libxsmm", or "none": all on OpenBLAS).
+    /// The path small GEMMs ran on ("tiled", "libxsmm", or "none": all on OpenBLAS).
     public var smallGemm: String
     /// Which clock timed the run: "wall" or "cpu" (process CPU time, `--cpu-time`).
     public var clock: String

@@ -26,9 +26,14 @@ extension Float: Scalar {
     ) {
         if m == 0 || n == 0 { return }
         if k == 0 { scaleInPlace(c, m: m, n: n, ldc: ldc, beta: beta); return }
-        if SmallGEMM.eligible(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta),
-           SmallGEMM.run(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) {
+        switch SmallGEMM.path(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta) {
+        case .tiled:
+            SmallGEMM.runTiled(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
+        case .libxsmm:
+            if SmallGEMM.runLibxsmm(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) { return }
+        case .openblas:
+            break
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -56,10 +56,10 @@ struct BenchCmd: ParsableCommand {
                     for s in t.shapes.prefix(40) {
                         let op = (s.shape.transA ? "T" : "N") + (s.shape.transB ? "T" : "N")
                         let name = "\(s.shape.m)×\(s.shape.n)×\(s.shape.k) \(op)".padding(toLength: 28, withPad: " ", startingAt: 0)
-                        let small = SmallGEMM.eligible(transA: s.shape.transA, transB: s.shape.transB, m: s.shape.m,
-                                                       n: s.shape.n, k: s.shape.k, alpha: 1, beta: 0)
+                        let path = SmallGEMM.path(transA: s.shape.transA, transB: s.shape.transB, m: s.shape.m,
+                                                  n: s.shape.n, k: s.shape.k, alpha: 1, beta: 0)
                         print("      " + name + String(format: "%14d %8.2f %8.1f  ", s.calls, s.seconds * 1e3, s.gflops)
-                              + (small ? "libxsmm" : "OpenBLAS"))
+                              + (path == .openblas ? "OpenBLAS" : path.rawValue))
                     }
                 }
                 fflush(nil)

@@ -16,4 +16,12 @@ const void *spikesae_small_gemm_kernel(int m, int n, int k, int lda, int ldb, in
 /* Runs a kernel from spikesae_small_gemm_kernel on A, B and C. */
 void spikesae_small_gemm_run(const void *kernel, const float *a, const float *b, float *c);
 
+/* 1 if this CPU runs spikesae_tiled_gemm (x86-64 with AVX2 and FMA). */
+int spikesae_tiled_gemm_available(void);
+
+/* C[m,n] = A[m,k]·B[k,n] + (beta_one ? C : 0), row-major with leading dimensions lda, ldb, ldc.
+ * Only where spikesae_tiled_gemm_available(). */
+void spikesae_tiled_gemm(long m, long n, long k, const float *a, long lda,
+                         const float *b, long ldb, float *c, long ldc, int beta_one);
+
 #endif
