@@ -60,7 +60,6 @@ final class GRURun<T: Scalar> {
     let gh: Buffer<T>       // [B, 3H] recurrent products of one step
     let dRho: Buffer<T>     // [B, I+H]
     let wT: Buffer<T>       // [3H, I+H]: the fused [W_x; W_h] rows transposed, for backward
-    let zeroRow: Buffer<T>  // [3H] zeros: the pre-activation term when gates already hold it
     let dbStep: Buffer<T>   // [3H] Σ of dA over the rows backward has visited so far
     /// [T+1, B, I+H]: slot prevSlot(t) holds [x_t | h_prev].
     let xh: Buffer<T>
@@ -82,7 +81,6 @@ final class GRURun<T: Scalar> {
         gh = Buffer(B * 3 * H)
         dRho = Buffer(B * (I + H))
         wT = Buffer(3 * H * (I + H))
-        zeroRow = Buffer(3 * H)
         dbStep = Buffer(3 * H)
         xh = Buffer((T + 1) * B * (I + H))
         let separate = contiguousStates && I > 0
@@ -125,32 +123,50 @@ final class GRURun<T: Scalar> {
         if copyOut && t == (reverse ? steps - 1 : 0) {
             for bi in 0..<B { (xhPrev + bi * ld + I).update(from: h + bi * sld, count: H) }
         }
-        // Seeding gh (rather than reading a from gates) keeps the gate loops free of a pointer that
-        // aliases their output, which would stop LLVM from vectorising them. The copy is not waste:
-        // accumulating into the gates in place instead left the cold read of the slice to the GEMM,
-        // which made the step slower (docs/performance.md, "Element-wise levers").
-        let seeded: T = a == nil ? 1 : 0
-        if a == nil { gh.update(from: g, count: B * H3) }
-        let (a, aS): (UnsafePointer<T>, Int) = a.map { ($0, aStride ?? H3) } ?? (UnsafePointer(zeroRow.p), 0)
-        gemm(B, 2 * H, ld, xhPrev, ld, w, H3, gh, H3, beta: seeded)
-        for bi in 0..<B {
-            let ar = a + bi * aS, au = ar + H, ghr = gh + bi * H3, ghu = ghr + H
-            let gr = g + bi * H3, gu = gr + H, hr = h + bi * sld, rr = rt + bi * ld + I
-            for j in 0..<H {
-                let r = T.sigmoid(ar[j] + ghr[j])
-                gr[j] = r
-                gu[j] = T.sigmoid(au[j] + ghu[j])
-                rr[j] = r * hr[j]
+        // With a = nil the recurrent products accumulate into the gates themselves, and each gate
+        // loop reads and writes the same element (no copy of [B,3H] per step into gh). Otherwise
+        // they go to gh, and the gate loops add a: a separate buffer, so that no loop reads a pointer
+        // aliasing its output, which would stop LLVM from vectorising it.
+        let inPlace = a == nil
+        if inPlace {
+            gemm(B, 2 * H, ld, xhPrev, ld, w, H3, g, H3, beta: 1)
+            for bi in 0..<B {
+                let gr = g + bi * H3, gu = gr + H, hr = h + bi * sld, rr = rt + bi * ld + I
+                for j in 0..<H {
+                    let r = T.sigmoid(gr[j])
+                    gr[j] = r
+                    gu[j] = T.sigmoid(gu[j])
+                    rr[j] = r * hr[j]
+                }
             }
+            gemm(B, H, ld, rt, ld, w + 2 * H, H3, g + 2 * H, H3, beta: 1)
+        } else {
+            let aS = aStride ?? H3
+            gemm(B, 2 * H, ld, xhPrev, ld, w, H3, gh, H3)
+            for bi in 0..<B {
+                let ar = a! + bi * aS, au = ar + H, ghr = gh + bi * H3, ghu = ghr + H
+                let gr = g + bi * H3, gu = gr + H, hr = h + bi * sld, rr = rt + bi * ld + I
+                for j in 0..<H {
+                    let r = T.sigmoid(ar[j] + ghr[j])
+                    gr[j] = r
+                    gu[j] = T.sigmoid(au[j] + ghu[j])
+                    rr[j] = r * hr[j]
+                }
+            }
+            gemm(B, H, ld, rt, ld, w + 2 * H, H3, gh + 2 * H, H3)
         }
-        gemm(B, H, ld, rt, ld, w + 2 * H, H3, gh + 2 * H, H3, beta: seeded)
         let lo = -clip, vt = vStore.map { $0.p + t * B * H }
         for bi in 0..<B {
-            let ac = a + bi * aS + 2 * H, ghc = gh + bi * H3 + 2 * H, gu = g + bi * H3 + H, gc = gu + H
+            let gu = g + bi * H3 + H, gc = gu + H
             let hr = h + bi * sld, outr = out + bi * sld
             // Short loops rather than one: LLVM vectorises a loop only when its runtime alias
             // checks between the buffers it touches stay few.
-            for j in 0..<H { gc[j] = T.tanh(ac[j] + ghc[j]) }
+            if inPlace {
+                for j in 0..<H { gc[j] = T.tanh(gc[j]) }
+            } else {
+                let ac = a! + bi * (aStride ?? H3) + 2 * H, ghc = gh + bi * H3 + 2 * H
+                for j in 0..<H { gc[j] = T.tanh(ac[j] + ghc[j]) }
+            }
             if let vt {
                 let vr = vt + bi * H
                 for j in 0..<H { vr[j] = gu[j] * hr[j] + (1 - gu[j]) * gc[j] }
