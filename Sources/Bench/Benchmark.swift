@@ -6,8 +6,9 @@ public enum Benchmark {
         public var configs = BenchConfig.defaultNames
         public var threads: Int? = nil
         public var steps = 15, warmup = 3
-        /// Posterior samples to time (0: skip posterior sampling).
-        public var posteriorSamples = 10
+        /// Posterior samples to time (0: skip posterior sampling). 50, eval's default, so the model
+        /// construction `inferPosterior` pays once per call is spread over as many samples as in eval.
+        public var posteriorSamples = 50
         public var cpuTime = false
         public init() {}
     }

@@ -8,7 +8,7 @@ import Training
 public struct PosteriorBenchmark {
     public let config: BenchConfig
     /// Samples timed; the report scales trials/s to `eval`'s default of 50 samples per trial.
-    public var samples = 10
+    public var samples = 50
 
     public init(_ config: BenchConfig) { self.config = config }
 

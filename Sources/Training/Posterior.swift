@@ -144,7 +144,7 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
             }
             let w = 1 / Double(S)
             if poisson {
-                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w, transform: { Foundation.exp($0) })
+                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w, transform: { Float.exp($0) })
             } else {
                 // The forward pass left m(θ) in `rates`; its loss is the mean ℓ over this chunk.
                 accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
@@ -158,15 +158,18 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
 }
 
 /// Adds weight·transform(src[t,b,j]) into out[k,t,j] for the batch's trials k = rows[b]; src's rows
-/// are `ld` apart (default w).
+/// are `ld` apart (default w). The transform runs in Float, so the rates' exp is the vectorised
+/// FastMath one (relative error ≤ 3e−7) rather than a libm call per element; the sum is in Double.
+@inline(__always)
 func accumulate(_ src: UnsafePointer<Float>, width w: Int, ld: Int? = nil, rows: [Int], T: Int, B: Int,
-                        into out: inout [Double], weight: Double, transform: (Double) -> Double = { $0 }) {
+                into out: inout [Double], weight: Double, transform: (Float) -> Float = { $0 }) {
     let ld = ld ?? w
     out.withUnsafeMutableBufferPointer { o in
+        let op = o.baseAddress!
         for (b, k) in rows.enumerated() {
             for t in 0..<T {
-                let s = src + (t * B + b) * ld, d = (k * T + t) * w
-                for j in 0..<w { o[d + j] += weight * transform(Double(s[j])) }
+                let s = src + (t * B + b) * ld, d = op + (k * T + t) * w
+                for j in 0..<w { d[j] += weight * Double(transform(s[j])) }
             }
         }
     }
