@@ -13,6 +13,9 @@ public struct SessionPassOptions: Sendable {
     public var cdSurrogate = false
     /// Adapter gradients to compute; a frozen adapter's stay 0 (§18).
     public var trainReadin = true, trainReadout = true
+    /// false: a Poisson pass stops after the log-rates, all posterior sampling needs (the terms it
+    /// returns are 0 and `sessionTerms` NaN); other observation models need the loss for their rates.
+    public var computesLoss = true
     public init() {}
 }
 
@@ -145,11 +148,13 @@ public final class StitchedModel<T: Scalar> {
         var terms = LossTerms()
         var st = SessionTerms(recon: [], heldInRecon: [], svNll: [])
         var svSum = 0.0
+        let skipsLoss = !options.computesLoss && hp.observation == .poisson
         for (s, shape) in sessions.enumerated() {
             let Bs = batches[s], N = shape.neurons, NP = N * PC
             gatherFactors(s)
             broadcastRows(P + outB[s], rows: TT * Bs, cols: NP, into: logRates[s].p, ld: NP)
             if Bs > 0 { gemm(TT * Bs, NP, F, phiS[s].p, F, P + outW[s], NP, logRates[s].p, NP, beta: 1) }
+            if skipsLoss { continue }
             let sums = hp.observation == .poisson
                 ? reconSums(s, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
                 : observationSums(s, P, x: xs[s], noise: noise, surrogate: options.cdSurrogate)
@@ -162,6 +167,11 @@ public final class StitchedModel<T: Scalar> {
             st.recon.append(rec); st.heldInRecon.append(heldIn); st.svNll.append(sv)
             terms.recon += rec / Sb; terms.heldInRecon += heldIn / Sb
             if !sv.isNaN { svSum += sv / Sb }
+        }
+        if skipsLoss {
+            let none = [Double](repeating: .nan, count: sessions.count)
+            sessionTerms = SessionTerms(recon: none, heldInRecon: none, svNll: none)
+            return LossTerms()
         }
         sessionTerms = st
         if noise.svApplied && hp.svRate > 0 { terms.svNll = svSum }

@@ -26,6 +26,8 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
         split.gatherExt(rows, T: T, E: E, into: &ext)
         let samples: Int
         var opts = SessionPassOptions()
+        // Poisson rates come from the log-rates alone; only the other observation models need the loss.
+        opts.computesLoss = !poisson
         switch estimator {
         case .sampleAverage(let n): samples = n
         case .posteriorMean: samples = 1; opts.latents = .posteriorMean
@@ -41,10 +43,13 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
                 }
             }
             let w = 1 / Double(samples)
-            if !poisson {
+            if poisson {
+                accumulate(m.logRates[s].p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w,
+                           transform: { Float.exp($0) })
+            } else {
                 sums.addNLL(recon: m.sessionTerms.recon[s], heldIn: m.sessionTerms.heldInRecon[s], rows: rows, weight: w)
+                accumulate(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
             }
-            accumulate(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
             // Session s alone in the pass: its trials are the core's rows 0..<B.
             sums.addLatents(m.core, rows: rows, B: B, weight: w)
         }
