@@ -26,15 +26,31 @@ public enum SmallGEMM {
     public static let tiledAvailable = spikesae_tiled_gemm_available() != 0
     public static let libxsmmAvailable = spikesae_small_gemm_available() != 0
 
-    /// This process's mode; a requested path this machine or build lacks falls back to the next one.
+    /// This process's mode, from `SPIKESAE_GEMM`; a warning on stderr when the value is unknown or
+    /// names a path this machine or build lacks.
     public static let mode: Mode = {
-        let asked = ProcessInfo.processInfo.environment["SPIKESAE_GEMM"].flatMap(Mode.init(rawValue:))
-        switch asked {
-        case .openblas?: return .openblas
-        case .libxsmm?: return libxsmmAvailable ? .libxsmm : .openblas
-        case .tiled?, nil: return tiledAvailable ? .tiled : libxsmmAvailable ? .libxsmm : .openblas
-        }
+        let (mode, warning) = resolveMode(asked: ProcessInfo.processInfo.environment["SPIKESAE_GEMM"],
+                                          tiled: tiledAvailable, libxsmm: libxsmmAvailable)
+        if let warning { FileHandle.standardError.write(Data("spikesae: warning: \(warning)\n".utf8)) }
+        return mode
     }()
+
+    /// The mode for a `SPIKESAE_GEMM` value (nil: unset) on a machine with the given paths: the asked
+    /// one if available, else the best available one (tiled, libxsmm, OpenBLAS), with a warning.
+    public static func resolveMode(asked: String?, tiled: Bool, libxsmm: Bool) -> (Mode, warning: String?) {
+        let best: Mode = tiled ? .tiled : libxsmm ? .libxsmm : .openblas
+        guard let asked, !asked.isEmpty else { return (best, nil) }
+        guard let mode = Mode(rawValue: asked) else {
+            return (best, "SPIKESAE_GEMM=\(asked) is not one of tiled, libxsmm, openblas; using \(best.rawValue)")
+        }
+        switch mode {
+        case .openblas: return (.openblas, nil)
+        case .libxsmm where libxsmm, .tiled where tiled: return (mode, nil)
+        case .libxsmm: return (.openblas, "SPIKESAE_GEMM=libxsmm, but this build has no libxsmm; using openblas")
+        case .tiled:
+            return (best, "SPIKESAE_GEMM=tiled, but this CPU lacks AVX2 or FMA; using \(best.rawValue)")
+        }
+    }
 
     /// The name `bench` reports for the path small products take.
     public static var library: String {

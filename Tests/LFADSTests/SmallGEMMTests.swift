@@ -102,4 +102,19 @@ struct SmallGEMMTests {
         #expect(path(128, 204, 400) == .openblas)
         #expect(path(128, 64, 64, beta: 0.5) == .openblas)
     }
+
+    @Test("SPIKESAE_GEMM: an unknown value or a missing path falls back to the best one, with a warning")
+    func modeFromEnvironment() {
+        #expect(SmallGEMM.resolveMode(asked: nil, tiled: true, libxsmm: true) == (.tiled, nil))
+        #expect(SmallGEMM.resolveMode(asked: nil, tiled: false, libxsmm: true) == (.libxsmm, nil))
+        #expect(SmallGEMM.resolveMode(asked: nil, tiled: false, libxsmm: false) == (.openblas, nil))
+        #expect(SmallGEMM.resolveMode(asked: "openblas", tiled: true, libxsmm: true) == (.openblas, nil))
+        #expect(SmallGEMM.resolveMode(asked: "libxsmm", tiled: true, libxsmm: true) == (.libxsmm, nil))
+        let noLibxsmm = SmallGEMM.resolveMode(asked: "libxsmm", tiled: true, libxsmm: false)
+        #expect(noLibxsmm.0 == .openblas && noLibxsmm.warning?.contains("no libxsmm") == true)
+        let noAVX2 = SmallGEMM.resolveMode(asked: "tiled", tiled: false, libxsmm: true)
+        #expect(noAVX2.0 == .libxsmm && noAVX2.warning?.contains("AVX2") == true)
+        let typo = SmallGEMM.resolveMode(asked: "openbls", tiled: true, libxsmm: false)
+        #expect(typo.0 == .tiled && typo.warning?.contains("SPIKESAE_GEMM=openbls is not one of") == true)
+    }
 }
