@@ -17,18 +17,17 @@ import Synchronization
 /// `libxsmm` (the default otherwise, where linked), `openblas` (OpenBLAS for every product).
 public enum SmallGEMM {
     public static let maxM = 256, maxK = 112, maxN = 512
-    public static let tiledMaxM = 256, tiledMaxK = 256, tiledTallMaxK = 64
+    public static let tiledMaxM = 256, tiledMaxK = 256, tiledMaxN = 512, tiledTallMaxK = 64
 
+    /// Where a product runs; also this process's preferred path for the products each one takes.
     public enum Path: String, Sendable { case tiled, libxsmm, openblas }
-
-    public enum Mode: String, Sendable { case tiled, libxsmm, openblas }
 
     public static let tiledAvailable = spikesae_tiled_gemm_available() != 0
     public static let libxsmmAvailable = spikesae_small_gemm_available() != 0
 
     /// This process's mode, from `SPIKESAE_GEMM`; a warning on stderr when the value is unknown or
     /// names a path this machine or build lacks.
-    public static let mode: Mode = {
+    public static let mode: Path = {
         let (mode, warning) = resolveMode(asked: ProcessInfo.processInfo.environment["SPIKESAE_GEMM"],
                                           tiled: tiledAvailable, libxsmm: libxsmmAvailable)
         if let warning { FileHandle.standardError.write(Data("spikesae: warning: \(warning)\n".utf8)) }
@@ -37,10 +36,10 @@ public enum SmallGEMM {
 
     /// The mode for a `SPIKESAE_GEMM` value (nil: unset) on a machine with the given paths: the asked
     /// one if available, else the best available one (tiled, libxsmm, OpenBLAS), with a warning.
-    public static func resolveMode(asked: String?, tiled: Bool, libxsmm: Bool) -> (Mode, warning: String?) {
-        let best: Mode = tiled ? .tiled : libxsmm ? .libxsmm : .openblas
+    public static func resolveMode(asked: String?, tiled: Bool, libxsmm: Bool) -> (Path, warning: String?) {
+        let best: Path = tiled ? .tiled : libxsmm ? .libxsmm : .openblas
         guard let asked, !asked.isEmpty else { return (best, nil) }
-        guard let mode = Mode(rawValue: asked) else {
+        guard let mode = Path(rawValue: asked) else {
             return (best, "SPIKESAE_GEMM=\(asked) is not one of tiled, libxsmm, openblas; using \(best.rawValue)")
         }
         switch mode {
@@ -72,7 +71,7 @@ public enum SmallGEMM {
     /// dimension, and loses to OpenBLAS's packing on the long weight-gradient products (Aᵀ·B over all
     /// T·B rows) and on tall products with a long inner dimension.
     @inlinable public static func tiledTakes(transA: Bool, transB: Bool, m: Int, n: Int, k: Int) -> Bool {
-        !transA && !transB && ((m <= tiledMaxM && k <= tiledMaxK && n <= maxN) || k <= tiledTallMaxK)
+        !transA && !transB && ((m <= tiledMaxM && k <= tiledMaxK && n <= tiledMaxN) || k <= tiledTallMaxK)
     }
 
     /// libxsmm's shapes: it wins only for short inner dimensions.
