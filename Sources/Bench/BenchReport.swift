@@ -25,8 +25,9 @@ public struct BenchReport: Codable, Sendable {
     public var smallGemm: String
     /// Which clock timed the run: "wall" or "cpu" (process CPU time, `--cpu-time`).
     public var clock: String
-    /// Posterior sampling (docs/model.md §9) at `eval`'s 50 samples per trial: trials/s, and the
-    /// floor (50·F_fwd per trial at the SGEMM peak) over the measured time. Nil when not timed.
+    /// Posterior sampling (docs/model.md §9) at `eval`'s `PosteriorBenchmark.samplesPerTrial` (50)
+    /// samples per trial: trials/s, and the floor (F_fwd per sample at the SGEMM peak) over the
+    /// measured time per sample. Nil when not timed.
     public var posteriorTrialsPerSecond: Double?, posteriorFloorRatio: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -60,7 +61,7 @@ public struct BenchReport: Codable, Sendable {
         clock = BenchClock.cpuTime ? "cpu" : "wall"
         if let posterior {
             let perSample = posterior.seconds / Double(posterior.samples)
-            posteriorTrialsPerSecond = Double(batch) / (perSample * 50)
+            posteriorTrialsPerSecond = Double(batch) / (perSample * Double(PosteriorBenchmark.samplesPerTrial))
             posteriorFloorRatio = flops.forward / (peak * 1e9) / perSample
         }
     }
@@ -81,7 +82,7 @@ public struct BenchReport: Codable, Sendable {
               split         GEMM \(f(gemmMs)) ms (\(f(gemmGflops)) GFLOP/s)   element-wise and the rest \(f(elementwiseMs)) ms
               peak RSS      \(f(peakRssMB)) MB
             """ + (posteriorTrialsPerSecond.map { tps in
-                "\n  posterior     \(f(tps, 0)) trials/s at 50 samples each   floor/time \(f(posteriorFloorRatio ?? .nan, 3))"
+                "\n  posterior     \(f(tps, 0)) trials/s at \(PosteriorBenchmark.samplesPerTrial) samples each   floor/time \(f(posteriorFloorRatio ?? .nan, 3))"
             } ?? "")
     }
 }

@@ -6,9 +6,8 @@ public enum Benchmark {
         public var configs = BenchConfig.defaultNames
         public var threads: Int? = nil
         public var steps = 15, warmup = 3
-        /// Posterior samples to time (0: skip posterior sampling). 50, eval's default, so the model
-        /// construction `inferPosterior` pays once per call is spread over as many samples as in eval.
-        public var posteriorSamples = 50
+        /// Posterior samples to time (0: skip posterior sampling).
+        public var posteriorSamples = PosteriorBenchmark.samplesPerTrial
         public var cpuTime = false
         public init() {}
     }

@@ -7,8 +7,12 @@ import Training
 /// `inferPosterior`, the function both commands use. The batch is the step benchmark's.
 public struct PosteriorBenchmark {
     public let config: BenchConfig
-    /// Samples timed; the report scales trials/s to `eval`'s default of 50 samples per trial.
-    public var samples = 50
+    /// `eval`'s default samples per trial (a model's default `posterior_samples`): what trials/s
+    /// are reported at, and how many samples are timed unless told otherwise, so the model built
+    /// per call is spread over as many samples as in eval.
+    public static let samplesPerTrial = Hyperparameters().posteriorSamples
+    /// Samples timed; the report scales trials/s to `samplesPerTrial` samples per trial.
+    public var samples = samplesPerTrial
 
     public init(_ config: BenchConfig) { self.config = config }
 

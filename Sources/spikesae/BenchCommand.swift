@@ -21,8 +21,8 @@ struct BenchCmd: ParsableCommand {
     @Option(help: "Untimed steps first.") var warmup: Int = 3
     @Flag(help: "One JSON object per configuration, one per line.") var json = false
     @Flag(help: "Also list GEMM time per call shape.") var gemmShapes = false
-    @Option(help: "Posterior samples to time per configuration, one model built for them as eval builds one per call (reported at eval's 50 per trial; 0 skips).")
-    var posteriorSamples: Int = 50
+    @Option(help: "Posterior samples to time per configuration, one model built for them as eval builds one per call (reported at eval's \(PosteriorBenchmark.samplesPerTrial) per trial; 0 skips).")
+    var posteriorSamples: Int = PosteriorBenchmark.samplesPerTrial
     @Flag(help: "Time by the process's CPU time instead of wall time: on a shared machine it leaves out time other jobs held the core (use with --threads 1).")
     var cpuTime = false
     @Flag(help: "Under `mpirun -np K`: one rank alone against K ranks training one model together (data parallel); speedup and allreduce time per step.")
