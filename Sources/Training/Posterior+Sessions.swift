@@ -43,12 +43,9 @@ public func inferSessionPosterior(hp: Hyperparameters, params: [Float], session 
                 }
             }
             let w = 1 / Double(samples)
-            if poisson {
-                accumulate(m.logRates[s].p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w,
-                           transform: { Float.exp($0) })
-            } else {
+            sums.addRates(logRates: m.logRates[s].p, rates: m.rates[s].p, poisson: poisson, rows: rows, B: B, weight: w)
+            if !poisson {
                 sums.addNLL(recon: m.sessionTerms.recon[s], heldIn: m.sessionTerms.heldInRecon[s], rows: rows, weight: w)
-                accumulate(m.rates[s].p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
             }
             // Session s alone in the pass: its trials are the core's rows 0..<B.
             sums.addLatents(m.core, rows: rows, B: B, weight: w)

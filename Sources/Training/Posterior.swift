@@ -69,6 +69,18 @@ struct PosteriorSums {
         }
     }
 
+    /// Adds weight·(one sample's rates) of the batch rows 0..<B, which hold the trials `rows`: for
+    /// Poisson exp of the log-rates (its pass skips the loss, which is what fills `rates`), for the
+    /// other observation models the mean m(θ) the loss left in `rates`.
+    mutating func addRates(logRates: UnsafePointer<Float>, rates: UnsafePointer<Float>, poisson: Bool,
+                           rows: [Int], B: Int, weight w: Double) {
+        if poisson {
+            accumulate(logRates, width: N, rows: rows, T: T, B: B, into: &self.rates, weight: w, transform: { Float.exp($0) })
+        } else {
+            accumulate(rates, width: N, rows: rows, T: T, B: B, into: &self.rates, weight: w)
+        }
+    }
+
     /// Adds weight·(factors, generator states, controller outputs, generator inputs) of the core's
     /// rows 0..<B, which hold the trials `rows`.
     mutating func addLatents(_ m: LFADSModel<Float>, rows: [Int], B: Int, weight w: Double) {
@@ -143,13 +155,9 @@ public func inferPosterior(hp: Hyperparameters, params: [Float], split: SplitDat
                 }
             }
             let w = 1 / Double(S)
-            if poisson {
-                accumulate(m.logRates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w, transform: { Float.exp($0) })
-            } else {
-                // The forward pass left m(θ) in `rates`; its loss is the mean ℓ over this chunk.
-                accumulate(m.rates.p, width: N, rows: rows, T: T, B: B, into: &sums.rates, weight: w)
-                sums.addNLL(recon: terms.recon, heldIn: terms.heldInRecon, rows: rows, weight: w)
-            }
+            sums.addRates(logRates: m.logRates.p, rates: m.rates.p, poisson: poisson, rows: rows, B: B, weight: w)
+            // Non-Poisson: the pass's loss is the mean ℓ over this chunk.
+            if !poisson { sums.addNLL(recon: terms.recon, heldIn: terms.heldInRecon, rows: rows, weight: w) }
             sums.addLatents(m, rows: rows, B: B, weight: w)
         }
         sums.setInitialConditions(m, rows: rows)
